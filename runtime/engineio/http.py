@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import parse_qsl
 
 
@@ -29,6 +30,8 @@ class HttpRequest:
     client: tuple[str, int] | None = None
     server: tuple[str, int | None] | None = None
     root_path: str = ""
+    # Edge-specific entries for the WSGI-style environ, e.g. ``{"asgi.scope": scope}``.
+    extra: Mapping[str, Any] = field(default_factory=dict)
     query: Mapping[str, str] = field(init=False)
 
     def __post_init__(self) -> None:

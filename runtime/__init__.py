@@ -1,0 +1,22 @@
+"""runtime: a fast, typed Socket.IO server, API-compatible with python-socketio.
+
+``import runtime as socketio`` runs python-socketio code unchanged.
+"""
+
+from __future__ import annotations
+
+from runtime import exceptions
+from runtime.asgi import ASGIApp
+from runtime.async_server import AsyncServer
+from runtime.manager import AsyncManager
+from runtime.namespace import AsyncNamespace
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "ASGIApp",
+    "AsyncManager",
+    "AsyncNamespace",
+    "AsyncServer",
+    "exceptions",
+]
