@@ -1,0 +1,1 @@
+"""The demo chat server: rooms, nicknames, typing notices and acks on ``runtime``."""
