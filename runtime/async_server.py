@@ -26,6 +26,7 @@ from runtime.base_server import (
     build_environ,
     make_logger,
 )
+from runtime.eager import start_eagerly
 from runtime.engineio.asgi_edge import AsyncEngineServer
 from runtime.engineio.config import EngineConfig
 from runtime.engineio.http import HttpRequest
@@ -223,7 +224,8 @@ class AsyncServer(BaseServer):
         found = self.sid_and_client(sid, namespace or "/")
         if found is None:
             raise KeyError("Session not found")
-        return self.eio.transport(found[0])
+        transport: str = self.eio.transport(found[0])
+        return transport
 
     async def handle_request(self, scope: Any, receive: Any, send: Any) -> None:
         """ASGI entry point for requests under the Socket.IO path."""
@@ -368,7 +370,10 @@ class AsyncServer(BaseServer):
             return None
         run = self._run_handler(handler, call_args, client.eio_sid, namespace, packet.id)
         if self.async_handlers:
-            self._keep(asyncio.ensure_future(run))
+            # Each handler runs on its own, but one that never waits needs no task.
+            task = start_eagerly(run)
+            if task is not None:
+                self._keep(task)
             return None
         return run
 
@@ -413,7 +418,11 @@ class AsyncServer(BaseServer):
         except Exception:
             self.logger.exception("ack callback error")
             return None
-        if inspect.isawaitable(result):
+        if inspect.iscoroutine(result):
+            task = start_eagerly(result)
+            if task is not None:
+                self._keep(task)
+        elif inspect.isawaitable(result):
             self._keep(asyncio.ensure_future(result))
         return None
 
