@@ -51,4 +51,8 @@ def start_eagerly(coro: Coroutine[Any, Any, Any]) -> asyncio.Task[Any] | None:
         pending = coro.send(None)
     except StopIteration:
         return None
-    return asyncio.ensure_future(_continue(_Resume(coro, pending)))
+    task = asyncio.ensure_future(_continue(_Resume(coro, pending)))
+    # A task cancelled before its first step never resumes the coroutine: close it
+    # so its ``finally`` blocks still run.
+    task.add_done_callback(lambda _: coro.close())
+    return task

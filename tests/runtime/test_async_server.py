@@ -333,9 +333,9 @@ async def test_class_based_namespace() -> None:
     sio.register_namespace(Chat("/chat"))
     peer, sid = await connected(app, "/chat", auth={"k": 1})
     assert "lobby" in sio.rooms(sid, namespace="/chat")
-    await peer.send_packet('/chat,5["shout","hi"]')
+    await peer.send_packet('2/chat,5["shout","hi"]')
     assert await peer.recv_packet() == '3/chat,5["HI"]'
-    await peer.send_packet('/chat,6["missing"]')
+    await peer.send_packet('2/chat,6["missing"]')
     assert await peer.recv_packet() == "3/chat,6[]"
     await peer.send_packet("1/chat,")
     for _ in range(100):
