@@ -55,6 +55,7 @@ class AsyncServer(BaseServer):
         serializer = kwargs.pop("serializer", "default")
         engineio_logger = kwargs.pop("engineio_logger", False)
         async_mode = kwargs.pop("async_mode", None)
+        self.attachment_timeout: float = kwargs.pop("attachment_timeout", 60.0)
         if async_mode is not None and async_mode not in _ASYNC_MODES:
             raise ValueError("Invalid async_mode specified")
         super().__init__(
@@ -264,7 +265,14 @@ class AsyncServer(BaseServer):
             self.eio.close(sid, "parse error")
             return None
         if packet is None:
+            if client.decoder.pending and client.attachment_timer is None:
+                client.attachment_timer = asyncio.get_running_loop().call_later(
+                    self.attachment_timeout, self._attachments_overdue, client
+                )
             return None
+        if client.attachment_timer is not None:
+            client.attachment_timer.cancel()
+            client.attachment_timer = None
         kind = packet.type
         if kind is PacketType.EVENT or kind is PacketType.BINARY_EVENT:
             return self._on_event(client, packet)
@@ -283,9 +291,21 @@ class AsyncServer(BaseServer):
         self.eio.close(sid, "parse error")
         return None
 
+    def _attachments_overdue(self, client: ClientState) -> None:
+        client.attachment_timer = None
+        if client.decoder.pending and self.clients.get(client.eio_sid) is client:
+            self.logger.warning(
+                "closing %s: binary attachments did not arrive within %ss",
+                client.eio_sid,
+                self.attachment_timeout,
+            )
+            self.eio.close(client.eio_sid, "parse error")
+
     def on_disconnect(self, sid: str, reason: str) -> Awaitable[None] | None:
         client = self.clients.pop(sid, None)
         self.environ.pop(sid, None)
+        if client is not None and client.attachment_timer is not None:
+            client.attachment_timer.cancel()
         if client is None or not client.namespaces:
             return None
         return self._close_client(client, reason)

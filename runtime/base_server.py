@@ -100,6 +100,8 @@ class ClientState:
     environ: dict[str, Any]
     namespaces: dict[str, str] = field(default_factory=dict)  # namespace -> sid
     session: dict[str, dict[str, Any]] = field(default_factory=dict)  # namespace -> user data
+    # Timer closing the connection if a binary packet's attachments never arrive.
+    attachment_timer: Any = None
 
 
 class BaseServer:

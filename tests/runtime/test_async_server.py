@@ -384,3 +384,21 @@ async def test_async_handlers_false_keeps_order() -> None:
     with pytest.raises(RuntimeError):
         await sio.call("x", to="someone")
     await peer.close_transport()
+
+
+async def test_binary_attachments_that_never_arrive_close_that_connection() -> None:
+    sio, app = make_app(attachment_timeout=0.2)
+
+    @sio.event
+    async def echo(sid: str, x: Any) -> Any:
+        return x
+
+    good, _ = await connected(app)
+    bad, _ = await connected(app)
+    await bad.send_packet('52-["echo",{"_placeholder":true,"num":0},{"_placeholder":true,"num":1}]')
+    await bad.send(b"only one")
+    closed = await bad.expect_closed(timeout=5)
+    assert closed["type"] == "websocket.close"
+    await good.send_packet('21["echo","still here"]')
+    assert await good.recv_packet() == '31["still here"]'
+    await good.close_transport()
