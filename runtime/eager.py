@@ -42,7 +42,9 @@ async def _continue(resume: _Resume) -> Any:
     return await resume
 
 
-def start_eagerly(coro: Coroutine[Any, Any, Any]) -> asyncio.Task[Any] | None:
+def start_eagerly(
+    coro: Coroutine[Any, Any, Any], loop: asyncio.AbstractEventLoop | None = None
+) -> asyncio.Task[Any] | None:
     """Run ``coro`` until it suspends; return a task for the rest, or None if it finished.
 
     Exceptions raised before the first suspension propagate to the caller.
@@ -51,7 +53,7 @@ def start_eagerly(coro: Coroutine[Any, Any, Any]) -> asyncio.Task[Any] | None:
         pending = coro.send(None)
     except StopIteration:
         return None
-    task = asyncio.ensure_future(_continue(_Resume(coro, pending)))
+    task = asyncio.ensure_future(_continue(_Resume(coro, pending)), loop=loop)
     # A task cancelled before its first step never resumes the coroutine: close it
     # so its ``finally`` blocks still run.
     task.add_done_callback(lambda _: coro.close())

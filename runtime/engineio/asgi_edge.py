@@ -22,9 +22,22 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import deque
-from collections.abc import Awaitable, Callable, Collection, Coroutine, Generator, Sequence
+from collections.abc import Awaitable, Callable, Collection, Coroutine, Sequence
 from typing import Any, Protocol
 
+from runtime.engineio.asgi_io import (
+    ClientGone,
+    Message,
+    Receive,
+    Scope,
+    Send,
+    deny_websocket,
+    header_pairs,
+    make_request,
+    read_body,
+    run_eagerly,
+    send_response,
+)
 from runtime.engineio.config import EngineConfig
 from runtime.engineio.core import AcceptWebSocket, EngineCore, Respond, SendStatus
 from runtime.engineio.events import (
@@ -41,14 +54,8 @@ from runtime.engineio.session import Session
 
 __all__ = ["AsyncEngineServer", "EngineHandler"]
 
-Scope = dict[str, Any]
-Message = dict[str, Any]
-Receive = Callable[[], Awaitable[Message]]
-Send = Callable[[Message], Awaitable[None]]
-
 # Timer wake-ups are delayed by this much so that deadlines close together share one.
 _TIMER_SLACK = 0.005
-_WS_SCHEMES = {"ws": "http", "wss": "https"}
 
 
 class EngineHandler(Protocol):
@@ -59,10 +66,6 @@ class EngineHandler(Protocol):
     def on_message(self, sid: str, data: str | bytes) -> Awaitable[None] | None: ...
 
     def on_disconnect(self, sid: str, reason: str) -> Awaitable[None] | None: ...
-
-
-class _ClientGone(Exception):
-    """The HTTP client disconnected before its request was read."""
 
 
 class _WebSocket:
@@ -92,41 +95,6 @@ class _Link:
         self.ws: _WebSocket | None = None
 
 
-class _Resume:
-    """Awaitable that lets a task take over a coroutine already started by ``_run_eagerly``."""
-
-    __slots__ = ("_coro", "_yielded")
-
-    def __init__(self, coro: Coroutine[Any, Any, None], yielded: Any) -> None:
-        self._coro = coro
-        self._yielded = yielded
-
-    def __await__(self) -> Generator[Any, None, None]:
-        pending = self._yielded
-        while True:
-            try:
-                yield pending  # what the coroutine is waiting on: the task waits on it
-            except BaseException as exc:  # cancellation: hand it to the coroutine
-                try:
-                    pending = self._coro.throw(exc)
-                except StopIteration:
-                    return
-                continue
-            break
-        yield from self._coro.__await__()
-
-
-async def _resume(awaitable: _Resume) -> None:
-    await awaitable
-
-
-def _header_pairs(headers: Sequence[tuple[str, str]]) -> list[tuple[bytes, bytes]]:
-    return [
-        (name.lower().encode("latin-1"), value.encode("latin-1", "replace"))
-        for name, value in headers
-    ]
-
-
 class AsyncEngineServer:
     """An Engine.IO v4 server for asyncio, served through ASGI."""
 
@@ -149,7 +117,6 @@ class AsyncEngineServer:
         self._timer_task: asyncio.Task[None] | None = None
         self._timer_wakeup: asyncio.Future[None] | None = None
         self._timer_target: float | None = None
-        self._closed = False
 
     @property
     def core(self) -> EngineCore:
@@ -173,6 +140,8 @@ class AsyncEngineServer:
 
     def close(self, sid: str, reason: str = DisconnectReason.SERVER_DISCONNECT) -> None:
         """Close a session: CLOSE to the client, end its transport, ``on_disconnect``."""
+        if self._core.get(sid) is None:
+            return
         events = self._core.close(sid, reason, self._now())
         if events:
             self._deliver_nowait(events)
@@ -194,8 +163,10 @@ class AsyncEngineServer:
         return self._core.sessions.keys()
 
     async def shutdown(self) -> None:
-        """Close every session ('server disconnect') and stop the timer task."""
-        self._closed = True
+        """Close every session ('server disconnect') and stop the timer task.
+
+        The server stays usable: a later request starts a new timer task.
+        """
         events = self._core.close_all(DisconnectReason.SERVER_DISCONNECT, self._now())
         self._deliver_nowait(events)
         task = self._timer_task
@@ -208,7 +179,11 @@ class AsyncEngineServer:
 
     async def handle_asgi(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Serve one ASGI ``http`` or ``websocket`` scope routed to the Engine.IO path."""
-        if self._timer_task is None and not self._closed:
+        loop = asyncio.get_running_loop()
+        if loop is not self._loop:  # first request, or the server moved to a new loop
+            self._loop = loop
+            self._timer_task = None
+        if self._timer_task is None:
             self._start_timer()
         kind = scope["type"]
         if kind == "http":
@@ -218,77 +193,26 @@ class AsyncEngineServer:
 
     # -- HTTP --------------------------------------------------------------------
 
-    def _make_request(self, scope: Scope, body: bytes, websocket: bool) -> HttpRequest:
-        headers: dict[str, str] = {}
-        for raw_name, raw_value in scope.get("headers") or ():
-            name = raw_name.decode("latin-1").lower()
-            value = raw_value.decode("latin-1")
-            previous = headers.get(name)
-            headers[name] = value if previous is None else previous + ", " + value
-        scheme = scope.get("scheme") or ("ws" if websocket else "http")
-        if websocket:
-            headers.setdefault("upgrade", "websocket")
-            scheme = _WS_SCHEMES.get(scheme, scheme)
-        client = scope.get("client")
-        server = scope.get("server")
-        return HttpRequest(
-            method="GET" if websocket else scope.get("method", "GET"),
-            path=scope.get("path", ""),
-            query_string=(scope.get("query_string") or b"").decode("latin-1"),
-            headers=headers,
-            body=body,
-            scheme=scheme,
-            client=(client[0], client[1]) if client else None,
-            server=(server[0], server[1]) if server else None,
-            root_path=scope.get("root_path", ""),
-            extra={"asgi.scope": scope},
-        )
-
-    async def _read_body(self, scope: Scope, receive: Receive) -> tuple[bytes, bool]:
-        """The request body, or (b"", True) once it exceeds max_http_buffer_size."""
-        limit = self.config.max_http_buffer_size
-        for name, value in scope.get("headers") or ():
-            if name.lower() == b"content-length":
-                try:
-                    if int(value) > limit:
-                        return b"", True
-                except ValueError:
-                    pass
-        chunks: list[bytes] = []
-        size = 0
-        while True:
-            message = await receive()
-            if message["type"] == "http.disconnect":
-                raise _ClientGone
-            chunk = message.get("body") or b""
-            if chunk:
-                size += len(chunk)
-                if size > limit:
-                    return b"", True
-                chunks.append(chunk)
-            if not message.get("more_body", False):
-                return b"".join(chunks), False
-
     async def _handle_http(self, scope: Scope, receive: Receive, send: Send) -> None:
         body = b""
         too_large = False
         if scope.get("method") == "POST":
             try:
-                body, too_large = await self._read_body(scope, receive)
-            except _ClientGone:
+                body, too_large = await read_body(scope, receive, self.config.max_http_buffer_size)
+            except ClientGone:
                 return
-        request = self._make_request(scope, body, websocket=False)
+        request = make_request(scope, body, websocket=False)
         outcome = self._core.handle_request(request, self._now(), body_too_large=too_large)
         self._poke_timer()
         if outcome.events:
             await self._deliver(outcome.events)
         if isinstance(outcome, Respond):
-            await self._respond(send, outcome.response)
+            await send_response(send, outcome.response)
             return
         if isinstance(outcome, AcceptWebSocket):  # never for plain HTTP
             return
         response = await self._long_poll(outcome.session, request)
-        await self._respond(send, response)
+        await send_response(send, response)
 
     async def _long_poll(self, session: Session, request: HttpRequest) -> HttpResponse:
         link = self._links.get(session.sid)
@@ -314,41 +238,30 @@ class AsyncEngineServer:
             return HttpResponse(200, (("Content-Type", "text/plain; charset=UTF-8"),), b"6")
         return response
 
-    @staticmethod
-    async def _respond(send: Send, response: HttpResponse) -> None:
-        try:
-            await send(
-                {
-                    "type": "http.response.start",
-                    "status": response.status,
-                    "headers": _header_pairs(response.headers),
-                }
-            )
-            await send({"type": "http.response.body", "body": response.body})
-        except OSError:  # the client went away; nothing to tell it
-            pass
-
     # -- websocket ---------------------------------------------------------------
 
     async def _handle_websocket(self, scope: Scope, receive: Receive, send: Send) -> None:
         message = await receive()
         if message["type"] != "websocket.connect":
             return
-        request = self._make_request(scope, b"", websocket=True)
+        request = make_request(scope, b"", websocket=True)
         outcome = self._core.handle_websocket(request, self._now())
         self._poke_timer()
         if isinstance(outcome, Respond):
-            await self._deny_websocket(scope, send, outcome.response)
+            await deny_websocket(scope, send, outcome.response)
             return
         session, ws_id = outcome.session, outcome.ws_id
         ws = _WebSocket(send, session, ws_id)
-        self._sockets[ws_id] = ws
         link: _Link | None = None
         try:
             accept: Message = {"type": "websocket.accept"}
             if outcome.headers:
-                accept["headers"] = _header_pairs(outcome.headers)
+                accept["headers"] = header_pairs(outcome.headers)
             await send(accept)
+            # Only now may a writer use the socket; a close decided meanwhile still applies.
+            self._sockets[ws_id] = ws
+            if session.ws_id != ws_id or session.closed:
+                ws.close_code = 1000
             if outcome.events:
                 await self._deliver(outcome.events)  # on_connect of a new websocket session
             link = self._links.get(session.sid)
@@ -369,6 +282,7 @@ class AsyncEngineServer:
         core = self._core
         session = ws.session
         ws_id = ws.ws_id
+        link = self._links.get(session.sid)
         loop = self._running_loop()
         while True:
             message = await receive()
@@ -380,29 +294,14 @@ class AsyncEngineServer:
                     if data is None:
                         continue
                 events = core.receive_ws(session, ws_id, data, loop.time())
-                for event in events:
-                    pending = self._apply(event)
+                if len(events) == 1 and type(events[0]) is MessageReceived and link is not None:
+                    pending = self._feed(link, events[0])  # the common case: one message
                     if pending is not None:
                         await pending
+                elif events:
+                    await self._deliver(events)
             elif kind == "websocket.disconnect":
                 return
-
-    async def _deny_websocket(self, scope: Scope, send: Send, response: HttpResponse) -> None:
-        extensions = scope.get("extensions") or {}
-        try:
-            if "websocket.http.response" in extensions:
-                await send(
-                    {
-                        "type": "websocket.http.response.start",
-                        "status": response.status,
-                        "headers": _header_pairs(response.headers),
-                    }
-                )
-                await send({"type": "websocket.http.response.body", "body": response.body})
-            else:
-                await send({"type": "websocket.close", "code": 1008})
-        except OSError:
-            pass
 
     def _kick(self, ws: _WebSocket) -> None:
         """Make sure a writer runs for ``ws`` if it has something to write or to close."""
@@ -436,11 +335,22 @@ class AsyncEngineServer:
     # -- events and callbacks ----------------------------------------------------
 
     async def _deliver(self, events: Sequence[EngineEvent]) -> None:
-        """Apply events, awaiting callbacks that return awaitables (request paths)."""
+        """Apply events, then await the callbacks still running (request paths).
+
+        All events are applied before anything is awaited, so that the later events of
+        a session queue up behind its running callback in arrival order.
+        """
+        pending: list[Coroutine[Any, Any, None]] | None = None
         for event in events:
-            pending = self._apply(event)
-            if pending is not None:
-                await pending
+            running = self._apply(event)
+            if running is not None:
+                if pending is None:
+                    pending = [running]
+                else:
+                    pending.append(running)
+        if pending is not None:
+            for running in pending:
+                await running
 
     def _deliver_nowait(self, events: Sequence[EngineEvent]) -> None:
         """Apply events from a context that must not wait (timer, ``close()``)."""
@@ -513,6 +423,10 @@ class AsyncEngineServer:
     async def _guard(self, awaitable: Awaitable[None]) -> None:
         try:
             await awaitable
+        except asyncio.CancelledError:
+            current = asyncio.current_task()
+            if current is not None and current.cancelling():
+                raise  # we are being cancelled, not just the callback's task
         except Exception:
             self._log.exception("engine handler error")
 
@@ -531,17 +445,7 @@ class AsyncEngineServer:
         return None
 
     def _run_eagerly(self, coro: Coroutine[Any, Any, None]) -> None:
-        """Run ``coro`` inline until it first waits; a task takes over only then."""
-        try:
-            yielded = coro.send(None)
-        except StopIteration:
-            return
-        except Exception:
-            self._log.exception("engine background error")
-            return
-        task = self._running_loop().create_task(_resume(_Resume(coro, yielded)))
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        run_eagerly(coro, self._running_loop(), self._tasks, self._log)
 
     # -- timer -------------------------------------------------------------------
 
@@ -549,10 +453,12 @@ class AsyncEngineServer:
         return self._running_loop().time()
 
     def _running_loop(self) -> asyncio.AbstractEventLoop:
-        loop = self._loop
-        if loop is None:
-            loop = self._loop = asyncio.get_running_loop()
-        return loop
+        try:
+            return asyncio.get_running_loop()
+        except RuntimeError:  # a synchronous call (e.g. close()) from outside the loop
+            if self._loop is None:
+                raise
+            return self._loop
 
     def _start_timer(self) -> None:
         self._timer_task = self._running_loop().create_task(self._timer_loop())
@@ -571,9 +477,12 @@ class AsyncEngineServer:
         loop = self._running_loop()
         core = self._core
         while True:
-            events = core.handle_timer(loop.time())
-            if events:
-                self._deliver_nowait(events)
+            try:
+                events = core.handle_timer(loop.time())
+                if events:
+                    self._deliver_nowait(events)
+            except Exception:  # never let one bad session stop every heartbeat
+                self._log.exception("engine timer error")
             deadline = core.next_deadline()
             wakeup: asyncio.Future[None] = loop.create_future()
             self._timer_wakeup = wakeup

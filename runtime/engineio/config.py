@@ -113,6 +113,8 @@ class EngineConfig:
             options["transports"] = _normalise_transports(options["transports"])
         if options.get("cors_allowed_origins") == ["*"]:
             options["cors_allowed_origins"] = "*"
+        if options.get("cookie") is False:  # python-engineio treats a falsy cookie as none
+            options["cookie"] = None
         return cls(**options)
 
 

@@ -48,7 +48,9 @@ def test_from_kwargs_normalises_like_python_engineio() -> None:
         async_mode="asgi",  # not an engine option: ignored
         some_future_option=True,
         cors_allowed_origins=["*"],
+        cookie=False,
     )
+    assert config.cookie is None
     assert config.transports == ("websocket",)
     assert config.ping_interval == (10.0, 5.0)
     assert config.cors_allowed_origins == "*"
@@ -106,7 +108,9 @@ def test_same_origin_honours_forwarded_headers() -> None:
         **{"x-forwarded-proto": "https, http", "x-forwarded-host": "public.example.org"},
     )
     assert policy.allows(proxied)
-    ws = HttpRequest("GET", "/", "", {"host": "example.com", "origin": "https://example.com"}, scheme="wss")
+    ws = HttpRequest(
+        "GET", "/", "", {"host": "example.com", "origin": "https://example.com"}, scheme="wss"
+    )
     assert policy.allows(ws)
 
 

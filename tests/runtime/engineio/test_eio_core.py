@@ -7,6 +7,7 @@ import json
 import logging
 
 import pytest
+from eio_helpers import EnginePair, make_request
 
 from runtime.engineio.client_session import ClientClosed, ClientOpened, ClientUpgraded
 from runtime.engineio.config import EngineConfig
@@ -21,8 +22,6 @@ from runtime.engineio.events import (
 )
 from runtime.engineio.http import HttpResponse
 from runtime.engineio.session import SessionState
-
-from eio_helpers import EnginePair, make_request
 
 
 def error_of(response: HttpResponse) -> dict[str, object]:
@@ -468,7 +467,11 @@ def test_disabled_transport_is_refused() -> None:
     outcome = respond(core.handle_request(make_request(), 0.0))
     assert error_of(outcome.response)["code"] == 0
     ws_only = EngineCore(EngineConfig(transports=("polling",)))
-    refused = respond(ws_only.handle_websocket(make_request(query="EIO=4&transport=websocket", websocket=True), 0.0))
+    refused = respond(
+        ws_only.handle_websocket(
+            make_request(query="EIO=4&transport=websocket", websocket=True), 0.0
+        )
+    )
     assert refused.response.status == 400
 
 
@@ -664,3 +667,14 @@ def test_poll_still_parked_at_upgrade_gets_noop_and_data_goes_to_websocket() -> 
     response = pair.release_parked()
     assert response is not None and response.body == b"6"
     assert accept.session.take_ws_frames(accept.ws_id) == ["3probe", "4racing"]
+
+
+def test_session_close_is_idempotent_on_its_own() -> None:
+    pair = EnginePair()
+    pair.connect()
+    session = pair.session
+    first = session.close("server disconnect", pair.now)
+    assert first[-1] == SessionClosed(session.sid, "server disconnect")
+    assert session.close("transport error", pair.now) == []
+    assert session.close_reason == "server disconnect"
+    assert session.receive_polling([], pair.now) == []

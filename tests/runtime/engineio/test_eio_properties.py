@@ -9,11 +9,12 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from typing import Any
 
+from eio_helpers import EnginePair, make_request
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from eio_helpers import EnginePair, make_request
 from runtime.engineio.config import EngineConfig
 from runtime.engineio.core import AcceptWebSocket, AwaitPoll, EngineCore
 from runtime.engineio.events import (
@@ -23,6 +24,7 @@ from runtime.engineio.events import (
     SessionOpened,
     Upgraded,
 )
+from runtime.engineio.http import HttpRequest
 from runtime.engineio.session import Session
 
 SIDS = [f"sid{n:017d}" for n in range(1, 4)]
@@ -53,7 +55,18 @@ body_strategy = st.one_of(
 )
 
 operation = st.one_of(
-    st.tuples(st.just("http"), st.sampled_from(["GET", "POST", "PUT", "OPTIONS"]), query_strategy, body_strategy),
+    # Valid handshakes and probes often enough that most examples have live sessions.
+    st.tuples(st.just("http"), st.just("GET"), st.just("EIO=4&transport=polling"), st.just(b"")),
+    st.tuples(st.just("ws_open"), st.just("EIO=4&transport=websocket")),
+    st.tuples(
+        st.just("ws_open"), st.sampled_from([f"EIO=4&transport=websocket&sid={s}" for s in SIDS])
+    ),
+    st.tuples(
+        st.just("http"),
+        st.sampled_from(["GET", "POST", "PUT", "OPTIONS"]),
+        query_strategy,
+        body_strategy,
+    ),
     st.tuples(st.just("ws_open"), query_strategy),
     st.tuples(st.just("ws_frame"), st.integers(0, 5), frame_strategy),
     st.tuples(st.just("ws_close"), st.integers(0, 5)),
@@ -79,7 +92,7 @@ def check_event_order(events: list[EngineEvent]) -> None:
 
 @settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow], deadline=None)
 @given(st.lists(operation, max_size=40))
-def test_core_survives_any_input_and_closes_once(ops: list[tuple[object, ...]]) -> None:
+def test_core_survives_any_input_and_closes_once(ops: list[tuple[Any, ...]]) -> None:
     ids = iter(SIDS + [f"extra{n:015d}" for n in range(100)])
     core = EngineCore(
         EngineConfig(ping_interval=10, ping_timeout=5, upgrade_timeout=3, max_http_buffer_size=64),
@@ -88,12 +101,12 @@ def test_core_survives_any_input_and_closes_once(ops: list[tuple[object, ...]]) 
     now = 0.0
     events: list[EngineEvent] = []
     sockets: list[tuple[Session, int]] = []
-    parked: list[tuple[Session, object]] = []
+    parked: list[tuple[Session, HttpRequest]] = []
     for op in ops:
         kind = op[0]
         if kind == "http":
             _, method, query, body = op
-            request = make_request(str(method), str(query), bytes(body))  # type: ignore[arg-type]
+            request = make_request(str(method), str(query), bytes(body))
             outcome = core.handle_request(request, now)
             events.extend(outcome.events)
             if isinstance(outcome, AwaitPoll):
@@ -105,23 +118,23 @@ def test_core_survives_any_input_and_closes_once(ops: list[tuple[object, ...]]) 
             if isinstance(ws_outcome, AcceptWebSocket):
                 sockets.append((ws_outcome.session, ws_outcome.ws_id))
         elif kind == "ws_frame" and sockets:
-            session, ws_id = sockets[int(op[1]) % len(sockets)]  # type: ignore[call-overload]
-            events.extend(core.receive_ws(session, ws_id, op[2], now))  # type: ignore[arg-type]
+            session, ws_id = sockets[int(op[1]) % len(sockets)]
+            events.extend(core.receive_ws(session, ws_id, op[2], now))
             session.take_ws_frames(ws_id)
         elif kind == "ws_close" and sockets:
-            session, ws_id = sockets.pop(int(op[1]) % len(sockets))  # type: ignore[call-overload]
+            session, ws_id = sockets.pop(int(op[1]) % len(sockets))
             events.extend(core.ws_closed(session, ws_id, now))
         elif kind == "finish_poll" and parked:
-            session, request = parked[int(op[1]) % len(parked)]  # type: ignore[call-overload]
-            if core.finish_poll(session, request) is not None:  # type: ignore[arg-type]
+            session, request = parked[int(op[1]) % len(parked)]
+            if core.finish_poll(session, request) is not None:
                 parked.remove((session, request))
         elif kind == "advance":
-            now += float(op[1])  # type: ignore[arg-type]
+            now += float(op[1])
             events.extend(core.handle_timer(now))
             deadline = core.next_deadline()
             assert deadline is None or deadline > now  # everything due has run
         elif kind == "send":
-            core.send(str(op[1]), op[2])  # type: ignore[arg-type]
+            core.send(str(op[1]), op[2])
         elif kind == "close":
             events.extend(core.close(str(op[1]), "server disconnect", now))
     check_event_order(events)
@@ -135,14 +148,26 @@ def test_core_survives_any_input_and_closes_once(ops: list[tuple[object, ...]]) 
 
 
 client_step = st.sampled_from(
-    ["server_send", "server_send_binary", "client_send", "poll", "release", "post", "probe", "c2s", "s2c", "tick"]
+    [
+        "server_send",
+        "server_send_binary",
+        "client_send",
+        "poll",
+        "release",
+        "post",
+        "probe",
+        "c2s",
+        "s2c",
+        "tick",
+    ]
 )
 
 
 @settings(max_examples=300, deadline=None)
 @given(st.lists(client_step, max_size=60))
 def test_no_message_lost_or_reordered_around_upgrade(steps: list[str]) -> None:
-    pair = EnginePair(EngineConfig(ping_interval=5, ping_timeout=5, upgrade_timeout=100))
+    # Pings happen (every 5 s of ticks) but cannot time out within 60 one-second steps.
+    pair = EnginePair(EngineConfig(ping_interval=5, ping_timeout=100, upgrade_timeout=100))
     pair.connect()
     sid = pair.session.sid
     sent_by_server: list[str | bytes] = []
