@@ -360,6 +360,7 @@ class AsyncServer(BaseServer):
             return
         if not self.always_connect:
             self.send_packet(eio_sid, Packet(PacketType.CONNECT, namespace, {"sid": sid}))
+        self.logger.info("%s connected to namespace %s as %s", eio_sid, namespace, sid)
 
     def _on_event(self, client: ClientState, packet: Packet) -> Awaitable[None] | None:
         namespace = packet.namespace
@@ -370,6 +371,7 @@ class AsyncServer(BaseServer):
             )
             return None
         event, *args = packet.data
+        self.logger.info("received event %r from %s [%s]", event, sid, namespace)
         handler, call_args = self.find_handler(namespace, event, sid, args)
         if handler is None:
             ns_obj, prefix = self.find_namespace_handler(namespace)
@@ -471,6 +473,7 @@ class AsyncServer(BaseServer):
         if client.namespaces.get(namespace) != sid:
             return
         self.manager.pre_disconnect(sid, namespace)
+        self.logger.info("%s disconnected from namespace %s (%s)", sid, namespace, reason)
         try:
             await self._call_reserved("disconnect", namespace, [sid], reason)
         except Exception:

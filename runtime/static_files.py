@@ -16,7 +16,7 @@ from typing import Any
 CONTENT_TYPES = {
     ".html": "text/html",
     ".css": "text/css",
-    ".js": "text/javascript",
+    ".js": "application/javascript",
     ".json": "application/json",
     ".jpg": "image/jpeg",
     ".png": "image/png",

@@ -48,6 +48,9 @@ class EngineConfig:
     upgrade_timeout: float = 10.0
     # Packets accepted in one polling POST; more is a 400 (never a silent drop).
     max_packets_per_payload: int = 10_000
+    # python-engineio's client aborts on a polling response of more than 16 packets
+    # (its decoder's limit); the JS client has none. 0 means no cap.
+    max_packets_per_poll_response: int = 16
 
     def __post_init__(self) -> None:
         interval = self.ping_interval

@@ -217,13 +217,17 @@ class EngineCore:
             events = self._close(session, DisconnectReason.TRANSPORT_ERROR, now)
             return self._error(request, ErrorCode.BAD_REQUEST, "overlapping poll", events)
         if session.poll_ready():
-            return Respond(self._poll_response(session.take_poll_items(), request))
+            return Respond(
+                self._poll_response(
+                    session.take_poll_items(self.config.max_packets_per_poll_response), request
+                )
+            )
         session.begin_poll()
         return AwaitPoll(session)
 
     def finish_poll(self, session: Session, request: HttpRequest) -> HttpResponse | None:
         """Answer a parked poll; None if there is still nothing to send (keep waiting)."""
-        items = session.take_poll_items()
+        items = session.take_poll_items(self.config.max_packets_per_poll_response)
         if not items:
             return None
         if session.closed:
@@ -255,7 +259,7 @@ class EngineCore:
     def _lingering_request(self, session: Session, request: HttpRequest) -> HttpResponse:
         if request.method == "POST":
             return self._ok(request)  # JS engine.io ignores data for a closing socket
-        items = session.take_poll_items()
+        items = session.take_poll_items(self.config.max_packets_per_poll_response)
         self._drop_lingering(session)
         return self._poll_response(items, request)
 

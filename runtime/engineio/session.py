@@ -183,8 +183,12 @@ class Session:
             or self.state is SessionState.CLOSED
         )
 
-    def take_poll_items(self) -> list[OutItem]:
-        """The packets for a poll response, or [] if the poll should keep waiting."""
+    def take_poll_items(self, limit: int = 0) -> list[OutItem]:
+        """The packets for a poll response, or [] if the poll should keep waiting.
+
+        ``limit`` > 0 caps the packets per response (the rest wait for the next poll)
+        except on a closed session, whose final flush is never split.
+        """
         if self.transport is Transport.WEBSOCKET:
             # A poll left over from before the upgrade: release it, the data goes to the websocket.
             self.poll_pending = False
@@ -192,7 +196,10 @@ class Session:
             return [_NOOP]
         out = self._out
         if out:
-            self._out = []
+            if 0 < limit < len(out) and not self.closed:
+                out, self._out = out[:limit], out[limit:]
+            else:
+                self._out = []
         elif self._release_poll or self.state is SessionState.UPGRADING or self.closed:
             # JS engine.io answers a poll with NOOP to let the client pause it for the upgrade,
             # and when the client closed the session.

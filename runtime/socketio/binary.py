@@ -22,10 +22,13 @@ def has_binary(data: Any) -> bool:
     """True if ``data`` holds binary anywhere inside lists, tuples and dict values."""
     if isinstance(data, BINARY_TYPES):
         return True
-    if isinstance(data, (list, tuple)):
-        return any(has_binary(item) for item in data)
     if isinstance(data, dict):
-        return any(has_binary(item) for item in data.values())
+        data = data.values()
+    elif not isinstance(data, (list, tuple)):
+        return False
+    for item in data:  # noqa: SIM110 - a loop is cheaper than any() over a generator
+        if has_binary(item):
+            return True
     return False
 
 

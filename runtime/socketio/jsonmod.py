@@ -13,7 +13,10 @@ Two layers:
 
 Output is compact and, like ``JSON.stringify``, leaves non-ASCII text unescaped,
 except lone surrogates, which are escaped (``\\ud800``) so the engine can always
-encode the text as UTF-8.
+encode the text as UTF-8. As in python-socketio, ``NaN``/``Infinity`` are accepted
+both ways (JavaScript peers cannot parse them: do not send them to browsers).
+With a user module, bounding integer literals is that module's job; nesting depth
+is still bounded by the decoder.
 """
 
 from __future__ import annotations
@@ -89,6 +92,19 @@ def loads(s: str | bytes | bytearray, **kwargs: Any) -> Any:
     return _stdlib_json.loads(s, **kwargs)
 
 
+_PRECHECK_SIZE = 1024
+# Every ASCII digit becomes "0", every other byte a space. UTF-8 multi-byte sequences
+# never contain ASCII bytes, so a run of digits in the bytes is a run in the text.
+_DIGITS_AS_ZERO = bytes(0x30 if 0x30 <= byte <= 0x39 else 0x20 for byte in range(256))
+# A run of 100 is enough to need the exact check: with a sign, 100 digits are too many.
+_LONG_RUN = b"0" * INT_MAX_DIGITS
+
+
+def _has_digit_run(text: str) -> bool:
+    """True if ``text`` holds ``INT_MAX_DIGITS`` or more consecutive ASCII digits."""
+    return _LONG_RUN in text.encode("utf-8", "surrogatepass").translate(_DIGITS_AS_ZERO)
+
+
 def _unserializable(obj: Any) -> Any:
     raise TypeError(f"Object of type {type(obj).__name__} is not JSON serializable")
 
@@ -145,9 +161,14 @@ class _DefaultCodec:
         return text
 
     def loads(self, text: str, start: int = 0) -> Any:
+        size = len(text) - start
         # A text of at most 100 characters cannot hold a 101-digit integer, so the
-        # scanner without the (slower) integer hook is safe for it.
-        scan = self._scan_safe if len(text) - start > INT_MAX_DIGITS else self._scan_fast
+        # scanner without the integer hook is safe; past ~1 KB, looking for a run of
+        # 100 digits first is cheaper than calling the hook for every integer.
+        if size <= INT_MAX_DIGITS or (size > _PRECHECK_SIZE and not _has_digit_run(text)):
+            scan = self._scan_fast
+        else:
+            scan = self._scan_safe
         try:
             try:
                 value, end = scan(text, start)

@@ -21,6 +21,7 @@ from runtime.socketio.packets import (
     check_depth,
     check_outgoing,
     clean_namespace,
+    make_packet,
     validate_ack_id,
     validate_payload,
 )
@@ -30,13 +31,9 @@ __all__ = ["MsgPackDecoder", "MsgPackSerializer"]
 Payloads = list[str | bytes]
 
 # socket.io-msgpack-parser only knows CONNECT..CONNECT_ERROR.
-_TYPES = (
-    PacketType.CONNECT,
-    PacketType.DISCONNECT,
-    PacketType.EVENT,
-    PacketType.ACK,
-    PacketType.CONNECT_ERROR,
-)
+_TYPES = tuple(PacketType)[: PacketType.CONNECT_ERROR + 1]
+_EVENT_CODE = int(PacketType.EVENT)
+_ACK_CODE = int(PacketType.ACK)
 
 
 def _import_msgpack() -> Any:  # msgpack ships no type information
@@ -62,7 +59,7 @@ class MsgPackSerializer:
     them as ``msgpack.ExtType``), as in python-socketio's ``MsgPackPacket.configure``.
     """
 
-    __slots__ = ("_packb", "_unpackb", "dumps_default", "ext_hook", "limits")
+    __slots__ = ("_default_ext", "_packb", "_unpackb", "dumps_default", "ext_hook", "limits")
 
     name = "msgpack"
 
@@ -79,6 +76,7 @@ class MsgPackSerializer:
         self.ext_hook: Callable[[int, bytes], Any] = (
             ext_hook if ext_hook is not None else msgpack.ExtType
         )
+        self._default_ext = self.ext_hook is msgpack.ExtType
         self.limits = limits or DecodeLimits()
 
     def __repr__(self) -> str:
@@ -94,22 +92,22 @@ class MsgPackSerializer:
 
     def encode(self, packet: Packet) -> Payloads:
         ptype, data = check_outgoing(packet)
-        return [self._pack(ptype, packet.namespace, data, packet.id)]
+        return [self._pack(int(ptype), packet.namespace, data, packet.id)]
 
     def encode_event(
         self, namespace: str, event: str, args: Sequence[Any], ack_id: int | None = None
     ) -> Payloads:
-        return [self._pack(PacketType.EVENT, namespace, [event, *args], ack_id)]
+        return [self._pack(_EVENT_CODE, namespace, [event, *args], ack_id)]
 
     def encode_ack(self, namespace: str, ack_id: int, args: Sequence[Any]) -> Payloads:
-        return [self._pack(PacketType.ACK, namespace, args, ack_id)]
+        return [self._pack(_ACK_CODE, namespace, args, ack_id)]
 
-    def _pack(self, ptype: int, namespace: str, data: Any, ack_id: int | None) -> bytes:
+    def _pack(self, type_code: int, namespace: str, data: Any, ack_id: int | None) -> bytes:
         # No "data" key rather than nil: the JS decoder refuses a nil CONNECT/DISCONNECT.
         if data is None:
-            obj: dict[str, Any] = {"type": int(ptype), "nsp": namespace}
+            obj: dict[str, Any] = {"type": type_code, "nsp": namespace}
         else:
-            obj = {"type": int(ptype), "data": data, "nsp": namespace}
+            obj = {"type": type_code, "data": data, "nsp": namespace}
         if ack_id is not None:
             obj["id"] = ack_id
         return self._packb(obj, default=self.dumps_default, use_bin_type=True)
@@ -120,7 +118,12 @@ class MsgPackSerializer:
     def decode(self, message: bytes) -> Packet:
         """Decode one complete message (the format is stateless)."""
         try:
-            obj = self._unpackb(message, raw=False, ext_hook=self.ext_hook, strict_map_key=True)
+            # raw=False and strict_map_key=True are msgpack's defaults since 1.0, and
+            # keyword arguments are costly here: pass ext_hook only when customised.
+            if self._default_ext:
+                obj = self._unpackb(message)
+            else:
+                obj = self._unpackb(message, ext_hook=self.ext_hook)
         except Exception as exc:  # msgpack raises many types, ext_hook anything
             raise _remote(f"invalid msgpack packet: {type(exc).__name__}: {exc}") from None
         if type(obj) is not dict:
@@ -141,7 +144,9 @@ class MsgPackSerializer:
             check_depth(data, self.limits.max_depth)  # each level costs at least one byte
         packet_type = _TYPES[ptype]
         validate_payload(packet_type, data, has_data, ack_id)
-        return Packet(packet_type, clean_namespace(namespace), data, ack_id)
+        if namespace != "/":
+            namespace = clean_namespace(namespace)
+        return make_packet(packet_type, namespace, data, ack_id)
 
 
 class MsgPackDecoder:

@@ -12,6 +12,7 @@ the stateful per-connection decoders live in ``serializer`` and ``msgpack_codec`
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import IntEnum
 from typing import Any
@@ -34,6 +35,7 @@ __all__ = [
     "check_depth",
     "check_outgoing",
     "clean_namespace",
+    "make_packet",
     "packet_names",
     "parse_header",
     "validate_ack_id",
@@ -51,7 +53,8 @@ class PacketType(IntEnum):
     BINARY_ACK = 6
 
 
-# python-socketio's ``socketio.packet`` module exposes these names.
+# python-socketio's ``socketio.packet`` module exposes these names. The codecs use them
+# in hot paths too: ``PacketType.EVENT`` costs an enum attribute lookup on Python 3.11.
 CONNECT = PacketType.CONNECT
 DISCONNECT = PacketType.DISCONNECT
 EVENT = PacketType.EVENT
@@ -84,6 +87,29 @@ class Packet:
     namespace: str = "/"
     data: Any = None
     id: int | None = None
+
+
+def _make_packet_factory() -> Callable[[PacketType, str, Any, int | None], Packet]:
+    # A frozen dataclass __init__ sets each field through object.__setattr__; writing
+    # the slots directly builds the same (still frozen) object about twice as fast.
+    # Decoders create one Packet per message, so this is on the hot path.
+    new = object.__new__
+    set_type, set_namespace, set_data, set_id = (
+        Packet.__dict__[name].__set__ for name in ("type", "namespace", "data", "id")
+    )
+
+    def make_packet(ptype: PacketType, namespace: str, data: Any, ack_id: int | None) -> Packet:
+        packet = new(Packet)
+        set_type(packet, ptype)
+        set_namespace(packet, namespace)
+        set_data(packet, data)
+        set_id(packet, ack_id)
+        return packet
+
+    return make_packet
+
+
+make_packet = _make_packet_factory()
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,7 +174,7 @@ def parse_header(text: str, limits: DecodeLimits) -> tuple[PacketType, int, str,
         raise _error(f"unknown packet type {text[0]!r}")
     i = 1
     attachments = -1
-    if ptype >= PacketType.BINARY_EVENT:
+    if ptype >= BINARY_EVENT:
         # Digits, then '-': bound the search so a huge count is never scanned.
         dash = text.find("-", 1, len(str(limits.max_attachments)) + 2)
         count = text[1:dash]
@@ -191,7 +217,7 @@ def validate_payload(ptype: PacketType, data: Any, has_data: bool, ack_id: int |
     number), EVENT and ACK must carry data, an ACK needs an id, only EVENT and ACK
     may carry one, and CONNECT_ERROR must carry its reason.
     """
-    if ptype is PacketType.EVENT or ptype is PacketType.BINARY_EVENT:
+    if ptype is EVENT or ptype is BINARY_EVENT:
         if not has_data or not isinstance(data, list) or not data:
             raise _error("EVENT data must be a non-empty array")
         name = data[0]
@@ -200,7 +226,7 @@ def validate_payload(ptype: PacketType, data: Any, has_data: bool, ack_id: int |
         if name in RESERVED_EVENTS:
             raise _error(f"reserved event name: {name!r}")
         return
-    if ptype is PacketType.ACK or ptype is PacketType.BINARY_ACK:
+    if ptype is ACK or ptype is BINARY_ACK:
         if not has_data or not isinstance(data, list):
             raise _error("ACK data must be an array")
         if ack_id is None:
@@ -208,10 +234,10 @@ def validate_payload(ptype: PacketType, data: Any, has_data: bool, ack_id: int |
         return
     if ack_id is not None:
         raise _error(f"{ptype.name} cannot carry an ack id")
-    if ptype is PacketType.CONNECT:
+    if ptype is CONNECT:
         if has_data and not isinstance(data, dict):
             raise _error("CONNECT data must be an object")
-    elif ptype is PacketType.DISCONNECT:
+    elif ptype is DISCONNECT:
         if has_data:
             raise _error("DISCONNECT cannot carry data")
     elif not has_data or not isinstance(data, (dict, str)):
@@ -243,10 +269,10 @@ def check_outgoing(packet: Packet) -> tuple[PacketType, Any]:
     depends on the data, not on the caller.
     """
     ptype = PacketType(packet.type)
-    if ptype is PacketType.BINARY_EVENT:
-        ptype = PacketType.EVENT
-    elif ptype is PacketType.BINARY_ACK:
-        ptype = PacketType.ACK
+    if ptype is BINARY_EVENT:
+        ptype = EVENT
+    elif ptype is BINARY_ACK:
+        ptype = ACK
     namespace = packet.namespace
     if not namespace.startswith("/") or "," in namespace:
         raise _local(f"invalid namespace {namespace!r}: must start with '/', without ','")
@@ -254,14 +280,14 @@ def check_outgoing(packet: Packet) -> tuple[PacketType, Any]:
     if ack_id is not None and (type(ack_id) is not int or not 0 <= ack_id <= MAX_ACK_ID):
         raise _local(f"invalid ack id {ack_id!r}")
     data = packet.data
-    if ptype is PacketType.EVENT:
+    if ptype is EVENT:
         if not isinstance(data, (list, tuple)) or not data or not isinstance(data[0], str):
             raise _local("EVENT data must be a non-empty list starting with the event name")
-    elif ptype is PacketType.ACK:
+    elif ptype is ACK:
         if not isinstance(data, (list, tuple)):
             raise _local("ACK data must be a list")
         if ack_id is None:
             raise _local("ACK needs an id")
-    elif ptype is PacketType.CONNECT_ERROR and not isinstance(data, (dict, str)):
+    elif ptype is CONNECT_ERROR and not isinstance(data, (dict, str)):
         raise _local("CONNECT_ERROR data must be a dict or a str")
     return ptype, data

@@ -20,11 +20,16 @@ from runtime.exceptions import LocalProtocolError, RemoteProtocolError
 from runtime.socketio.binary import deconstruct, has_binary, reconstruct
 from runtime.socketio.jsonmod import JsonModule, json_codec
 from runtime.socketio.packets import (
+    ACK,
+    BINARY_ACK,
+    BINARY_EVENT,
+    EVENT,
     DecodeLimits,
     Packet,
     PacketType,
     check_depth,
     check_outgoing,
+    make_packet,
     parse_header,
     validate_payload,
 )
@@ -109,7 +114,7 @@ class JsonSerializer:
 
     def encode(self, packet: Packet) -> Payloads:
         ptype, data = check_outgoing(packet)
-        if ptype is PacketType.EVENT or ptype is PacketType.ACK:
+        if ptype is EVENT or ptype is ACK:
             return self._encode_data(ptype, packet.namespace, data, packet.id)
         if has_binary(data):
             raise LocalProtocolError(
@@ -121,10 +126,10 @@ class JsonSerializer:
     def encode_event(
         self, namespace: str, event: str, args: Sequence[Any], ack_id: int | None = None
     ) -> Payloads:
-        return self._encode_data(PacketType.EVENT, namespace, [event, *args], ack_id)
+        return self._encode_data(EVENT, namespace, [event, *args], ack_id)
 
     def encode_ack(self, namespace: str, ack_id: int, args: Sequence[Any]) -> Payloads:
-        return self._encode_data(PacketType.ACK, namespace, args, ack_id)
+        return self._encode_data(ACK, namespace, args, ack_id)
 
     def _encode_data(
         self, ptype: PacketType, namespace: str, data: Any, ack_id: int | None
@@ -136,27 +141,25 @@ class JsonSerializer:
             try:
                 text = codec.dumps(data)
             except TypeError:
-                if not has_binary(data):
-                    raise
-                return self._encode_binary(ptype, namespace, data, ack_id)
+                stripped, attachments = deconstruct(data)
+                if not attachments:
+                    raise  # not bytes: something unserializable
+                return self._encode_binary(ptype, namespace, stripped, attachments, ack_id)
         elif has_binary(data):
-            return self._encode_binary(ptype, namespace, data, ack_id)
+            return self._encode_binary(ptype, namespace, *deconstruct(data), ack_id)
         else:
             text = codec.dumps(data)
-        prefix = "2" if ptype is PacketType.EVENT else "3"
-        if namespace != "/":
-            prefix = f"{prefix}{namespace},"
-        if ack_id is not None:
-            prefix = f"{prefix}{ack_id}"
-        return [prefix + text]
+        return [_header("2" if ptype is EVENT else "3", namespace, ack_id) + text]
 
     def _encode_binary(
-        self, ptype: PacketType, namespace: str, data: Any, ack_id: int | None
+        self,
+        ptype: PacketType,
+        namespace: str,
+        stripped: Any,
+        attachments: list[bytes],
+        ack_id: int | None,
     ) -> Payloads:
-        stripped, attachments = deconstruct(data)
-        binary_type = (
-            PacketType.BINARY_EVENT if ptype is PacketType.EVENT else PacketType.BINARY_ACK
-        )
+        binary_type = BINARY_EVENT if ptype is EVENT else BINARY_ACK
         header = _header(f"{int(binary_type)}{len(attachments)}-", namespace, ack_id)
         out: Payloads = [header + self._codec.dumps(stripped)]
         out.extend(attachments)
@@ -202,11 +205,26 @@ class TextDecoder:
         return self._head is not None
 
     def feed(self, message: str | bytes) -> Packet | None:
-        if isinstance(message, str):
-            if self._head is not None:
-                self._reset()
-                raise _remote("text message received while binary attachments are pending")
-            return self._feed_text(message)
+        if not isinstance(message, str):
+            return self._feed_binary(message)
+        if self._head is not None:
+            self._reset()
+            raise _remote("text message received while binary attachments are pending")
+        serializer = self._serializer
+        ptype, attachments, namespace, ack_id, start = parse_header(message, serializer.limits)
+        has_data = start < len(message)
+        data = serializer._decode_data(message, start) if has_data else None
+        validate_payload(ptype, data, has_data, ack_id)
+        if attachments < 0:
+            return make_packet(ptype, namespace, data, ack_id)
+        packet = make_packet(EVENT if ptype is BINARY_EVENT else ACK, namespace, data, ack_id)
+        if attachments == 0:
+            return self._complete(packet, [])
+        self._head = packet
+        self._count = attachments
+        return None
+
+    def _feed_binary(self, message: bytes) -> Packet | None:
         if self._head is None:
             raise _remote("binary message received when no attachment was expected")
         try:
@@ -214,22 +232,6 @@ class TextDecoder:
         except RemoteProtocolError:
             self._reset()
             raise
-
-    def _feed_text(self, text: str) -> Packet | None:
-        serializer = self._serializer
-        ptype, attachments, namespace, ack_id, start = parse_header(text, serializer.limits)
-        has_data = start < len(text)
-        data = serializer._decode_data(text, start) if has_data else None
-        validate_payload(ptype, data, has_data, ack_id)
-        if attachments < 0:
-            return Packet(ptype, namespace, data, ack_id)
-        base = PacketType.EVENT if ptype is PacketType.BINARY_EVENT else PacketType.ACK
-        packet = Packet(base, namespace, data, ack_id)
-        if attachments == 0:
-            return self._complete(packet, [])
-        self._head = packet
-        self._count = attachments
-        return None
 
     def _feed_attachment(self, message: bytes) -> Packet | None:
         part = message if type(message) is bytes else bytes(message)
@@ -247,7 +249,7 @@ class TextDecoder:
 
     @staticmethod
     def _complete(head: Packet, parts: list[bytes]) -> Packet:
-        return Packet(head.type, head.namespace, reconstruct(head.data, parts), head.id)
+        return make_packet(head.type, head.namespace, reconstruct(head.data, parts), head.id)
 
     def _reset(self) -> None:
         self._head = None

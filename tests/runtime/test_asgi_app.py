@@ -157,3 +157,26 @@ async def test_lifespan_failure_is_reported() -> None:
 
     app = socketio.ASGIApp(socketio.AsyncServer(), on_startup=boom)
     assert await run_lifespan(app) == ["lifespan.startup.failed"]
+
+
+async def test_polling_responses_carry_at_most_16_packets_and_lose_none() -> None:
+    """python-engineio's client aborts on longer payloads; the rest waits for the next GET."""
+    sio = socketio.AsyncServer()
+    app = socketio.ASGIApp(sio)
+    async with client(app) as http:
+        opened = await http.get("/socket.io/", params={"EIO": "4", "transport": "polling"})
+        eio_sid = opened.text[opened.text.index('"sid":"') + 7 :].split('"')[0]
+        params = {"EIO": "4", "transport": "polling", "sid": eio_sid}
+        assert (await http.post("/socket.io/", params=params, content="40")).text == "ok"
+        connect = await http.get("/socket.io/", params=params)
+        assert connect.text.startswith("40{")
+        for n in range(40):
+            await sio.emit("n", n)
+        received: list[str] = []
+        while len(received) < 40:
+            body = (await http.get("/socket.io/", params=params)).text
+            packets = body.split("\x1e")
+            assert len(packets) <= 16
+            received.extend(packets)
+        assert received == [f'42["n",{n}]' for n in range(40)]
+    await sio.shutdown()

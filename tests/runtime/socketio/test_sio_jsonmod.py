@@ -78,6 +78,31 @@ def test_default_loads_from_an_offset() -> None:
         codec.loads("[" * 50_000 + "]" * 50_000)
 
 
+@pytest.mark.parametrize("padding", [0, 200, 5000])  # each size tier of the integer check
+def test_default_loads_integer_bound_at_every_size(padding: int) -> None:
+    codec = json_codec()
+    pad = "é" * padding  # non-ASCII: the long-text check works on UTF-8 bytes
+    assert codec.loads(f'["{pad}",{"7" * 100}]') == [pad, int("7" * 100)]
+    assert codec.loads(f'["{pad}",-{"7" * 99}]') == [pad, -int("7" * 99)]
+    for bad in ("7" * 101, "-" + "7" * 100, "7" * 5000):
+        with pytest.raises(ValueError, match="longer than 100 digits"):
+            codec.loads(f'["{pad}",{bad}]')
+    # Long digit runs inside strings and floats are fine.
+    assert codec.loads(f'["{pad}","{"7" * 300}",{"7" * 300}.5]') == [
+        pad,
+        "7" * 300,
+        float("7" * 300 + ".5"),
+    ]
+
+
+def test_default_loads_long_text_with_lone_surrogates() -> None:
+    codec = json_codec()
+    text = '["' + "\ud800" * 600 + '",' + "1" * 101 + "]"  # raw surrogates in the text
+    with pytest.raises(ValueError, match="longer than 100 digits"):
+        codec.loads(text)
+    assert codec.loads(text.replace("1" * 101, "1")) == ["\ud800" * 600, 1]
+
+
 # --- user modules ------------------------------------------------------------------------------
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import pytest
@@ -15,7 +16,7 @@ from runtime.socketio import (
     PacketType,
     get_serializer,
 )
-from runtime.socketio.packets import MAX_ACK_ID, DecodeLimits
+from runtime.socketio.packets import MAX_ACK_ID, DecodeLimits, make_packet
 
 CONNECT, DISCONNECT, EVENT, ACK, CONNECT_ERROR = (
     PacketType.CONNECT,
@@ -182,6 +183,18 @@ def test_decoders_are_independent(ser: JsonSerializer) -> None:
     assert first.feed('51-["a",{"_placeholder":true,"num":0}]') is None
     assert second.feed('2["b"]') == Packet(EVENT, "/", ["b"])
     assert first.feed(b"1") == Packet(EVENT, "/", ["a", b"1"])
+
+
+def test_decoded_packets_are_ordinary_frozen_packets(ser: JsonSerializer) -> None:
+    decoded = ser.decoder().feed('2/a,5["x",1]')
+    built = make_packet(EVENT, "/a", ["x", 1], 5)
+    for packet in (decoded, built):
+        assert packet == Packet(EVENT, "/a", ["x", 1], 5)
+        assert type(packet) is Packet
+        assert repr(packet) == repr(Packet(EVENT, "/a", ["x", 1], 5))
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            packet.id = 6  # type: ignore[misc]
+    assert hash(make_packet(CONNECT, "/", None, None)) == hash(Packet(CONNECT))
 
 
 # --- malformed input ---------------------------------------------------------------------------
@@ -456,6 +469,17 @@ def test_get_serializer_passes_instances_through() -> None:
     assert get_serializer(mine) is mine
     with pytest.raises(TypeError, match="not a serializer"):
         get_serializer(object())  # type: ignore[arg-type]
+
+
+def test_public_names() -> None:
+    import runtime.socketio as package
+
+    public = sorted(name for name in vars(package) if not name.startswith("_"))
+    modules = {"annotations", "binary", "jsonmod", "msgpack_codec", "packets", "serializer"}
+    assert sorted(package.__all__) == [name for name in public if name not in modules]
+    assert isinstance(get_serializer(), package.Serializer)
+    assert isinstance(get_serializer().decoder(), package.Decoder)
+    assert isinstance(get_serializer("msgpack").decoder(), package.Decoder)
 
 
 def test_get_serializer_limits() -> None:

@@ -1,0 +1,1 @@
+"""The user guide's asyncio examples, run unchanged on ``runtime`` (see catalogue.py)."""
