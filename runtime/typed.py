@@ -159,7 +159,11 @@ def _keep_bytes(value: Any) -> Any:
 
 
 def dump(model: BaseModel, binary: bool = False) -> Any:
-    """`model` as the JSON-ready value to send; `bytes` stay bytes when `binary`."""
+    """`model` as the JSON-ready value to send; `bytes` stay bytes when `binary`.
+
+    The binary path dumps in python mode and converts the leaves itself, so a custom
+    serializer declared `when_used="json"` does not run on models that carry bytes.
+    """
     if binary:
         # JSON mode would turn bytes into text; python mode keeps them for attachments.
         return _keep_bytes(model.model_dump(mode="python", by_alias=True))

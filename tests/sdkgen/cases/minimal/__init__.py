@@ -1,0 +1,1 @@
+"""The smallest useful contract: one namespace, one acked client event, auth."""
