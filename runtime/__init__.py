@@ -10,13 +10,17 @@ from runtime.asgi import ASGIApp
 from runtime.async_server import AsyncServer
 from runtime.manager import AsyncManager
 from runtime.namespace import AsyncNamespace
+from runtime.pubsub import AsyncAioPikaManager, AsyncPubSubManager, AsyncRedisManager
 
 __version__ = "0.1.0"
 
 __all__ = [
     "ASGIApp",
+    "AsyncAioPikaManager",
     "AsyncManager",
     "AsyncNamespace",
+    "AsyncPubSubManager",
+    "AsyncRedisManager",
     "AsyncServer",
     "exceptions",
 ]

@@ -30,8 +30,10 @@ import asyncio
 import contextlib
 import functools
 import inspect
+import itertools
 import logging
 import uuid
+from collections import deque
 from collections.abc import AsyncIterator, Iterable
 from typing import TYPE_CHECKING, Any
 
@@ -50,11 +52,11 @@ from runtime.pubsub.messages import (
     EnterRoom,
     Hello,
     LeaveRoom,
-    Query,
     QueryKind,
     Reply,
 )
 from runtime.pubsub.outbox import Outbox
+from runtime.pubsub.queries import ClusterQueries
 from runtime.rooms import Room
 from runtime.socketio import binary, jsonmod
 from runtime.socketio.jsonmod import JsonCodec, json_codec
@@ -97,6 +99,7 @@ class AsyncPubSubManager(AsyncManager):
     publish_backoff_initial = 0.1  # first delay between publish tries (s)
     publish_backoff_max = 2.0  # cap of the delay between publish tries (s)
     discovery_window = 0.25  # how long after subscribing queries wait for peers (s)
+    remote_callback_ttl = 600.0  # how long a callback waits for a client of another node (s)
 
     def __init__(
         self,
@@ -112,14 +115,16 @@ class AsyncPubSubManager(AsyncManager):
         self.logger = logger
         self.json: Any = json if json is not None else jsonmod
         self._codec: JsonCodec = json_codec(json)
-        self.cluster = ClusterView(self.host_id)
+        self.queries = ClusterQueries(self)
+        self.cluster: ClusterView = self.queries.view
         self.thread: asyncio.Task[None] | None = None
         self.listening = False
         self._listening_since = 0.0
         self._listen_backoff: Backoff | None = None
         self._outbox: Outbox | None = None
-        self._queries: dict[str, asyncio.Future[None]] = {}
         self._tasks: set[asyncio.Future[Any]] = set()
+        self._remote_acks: deque[tuple[float, str, int]] = deque()  # (expiry, sid, id)
+        self._remote_ack_ids = itertools.count(1)
         self._closed = False
 
     # -- python-socketio's manager API ---------------------------------------------
@@ -176,7 +181,7 @@ class AsyncPubSubManager(AsyncManager):
                 raise ValueError("Cannot use callback without a room set.")
             if not isinstance(target, str):
                 raise ValueError("Callbacks across servers need a single sid as the room.")
-            ack = (target, namespace, self._generate_ack_id(target, callback))
+            ack = (target, namespace, self._generate_remote_ack_id(target, callback))
             self._start_listener()  # the answer comes back through the channel
         message = wire.encode(
             EmitMessage(
@@ -192,6 +197,27 @@ class AsyncPubSubManager(AsyncManager):
         if server is not None and ack is None:
             self.emit_local(event, data, namespace, target, skip_sid, None)
         await self._publish(message)
+
+    def _generate_remote_ack_id(self, sid: str, callback: Callback) -> int:
+        """An ack id for a client of another node, forgotten after ``remote_callback_ttl``.
+
+        This node never sees that client disconnect, so an ack that never comes
+        would otherwise keep its callback for ever.
+        """
+        now = asyncio.get_running_loop().time()
+        expiring = self._remote_acks
+        while expiring and expiring[0][0] <= now:
+            _, old_sid, old_id = expiring.popleft()
+            callbacks = self._callbacks.get(old_sid)
+            if callbacks is not None and callbacks.pop(old_id, None) is not None and not callbacks:
+                del self._callbacks[old_sid]
+        # One counter for all remote sids: ids stay unique per sid (and never
+        # reused, so a late ack cannot reach a newer callback) without a
+        # counter per remote client.
+        ack_id = next(self._remote_ack_ids)
+        self._callbacks.setdefault(sid, {})[ack_id] = callback
+        expiring.append((now + self.remote_callback_ttl, sid, ack_id))
+        return ack_id
 
     async def can_disconnect(self, sid: str, namespace: str) -> bool:  # type: ignore[override]
         if self.is_connected(sid, namespace):
@@ -275,65 +301,15 @@ class AsyncPubSubManager(AsyncManager):
         sid: str | None = None,
         timeout: float = 1.0,
     ) -> ClusterAnswer:
-        """Ask every runtime node; wait until all known nodes answered or ``timeout``."""
+        """Ask every runtime node; wait until all known nodes answered or ``timeout``.
+
+        ``answer.complete`` is false (and ``answer.missing`` names the nodes) when
+        a known node did not answer in time.
+        """
         if self.write_only:
             raise RuntimeError("A write-only manager cannot query the cluster.")
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
-        target = _target(room)
-        local = self._local_items(kind, namespace, target, sid)
         self._start_listener()
-        if not await self._wait_discovered(deadline):
-            self._get_logger().warning("cluster query: not subscribed to the channel yet")
-            return ClusterAnswer({self.host_id: local}, complete=False)
-        request_id = uuid.uuid4().hex
-        query = self.cluster.open_query(request_id, local, first_hit=kind is QueryKind.ROOMS)
-        if query.done:
-            return self.cluster.answer_now(query)
-        done = self._queries[request_id] = loop.create_future()
-        try:
-            await self._publish(
-                wire.encode(Query(self.host_id, request_id, kind, namespace, target, sid))
-            )
-            with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout_at(deadline):
-                    await done
-        finally:
-            self._queries.pop(request_id, None)
-            answer = self.cluster.close_query(request_id)
-        assert answer is not None
-        if answer.missing:
-            self._get_logger().warning(
-                "cluster query: no answer from %s within %.2f s", sorted(answer.missing), timeout
-            )
-        return answer
-
-    async def _wait_discovered(self, deadline: float) -> bool:
-        """Wait until subscribed and peers had time to introduce themselves."""
-        loop = asyncio.get_running_loop()
-        while not self.listening or loop.time() < self._listening_since + self.discovery_window:
-            if loop.time() >= deadline:
-                return False
-            if self.listening:
-                wait = self._listening_since + self.discovery_window - loop.time()
-            else:
-                wait = 0.02  # polled: subscription has no event of its own here
-            await asyncio.sleep(max(0.0, min(wait, deadline - loop.time())))
-        return True
-
-    def _local_items(
-        self, kind: QueryKind, namespace: str, target: wire.Target, sid: str | None
-    ) -> list[Item]:
-        if kind is QueryKind.ROOMS:
-            if sid is None or not self.is_connected(sid, namespace):
-                return []
-            return list(self.get_rooms(sid, namespace))
-        pending = self.pending_disconnect.get(namespace, ())
-        return [
-            member
-            for member, _ in self.registry.participants(namespace, target)  # type: ignore[arg-type]
-            if member not in pending
-        ]
+        return await self.queries.ask(kind, namespace, _target(room), sid, timeout)
 
     # -- transport seams ----------------------------------------------------------
     async def _publish(self, data: dict[str, Any]) -> None:
@@ -389,7 +365,11 @@ class AsyncPubSubManager(AsyncManager):
                 "%s: listening again after %d failure(s)", self.name, backoff.failures
             )
             backoff.reset()
-        await self._publish(wire.encode(Hello(self.host_id)))
+        self._publish_soon(wire.encode(Hello(self.host_id)))
+
+    def _publish_soon(self, data: dict[str, Any]) -> None:
+        """Publish without holding up the caller (the listener must keep reading)."""
+        self._keep(asyncio.ensure_future(self._publish(data)))
 
     async def _thread(self) -> None:
         """Apply what other nodes publish; reconnect for ever with capped backoff."""
@@ -450,13 +430,7 @@ class AsyncPubSubManager(AsyncManager):
             return
         if isinstance(message, Reply):
             if message.host_id == self.host_id:
-                loop_time = asyncio.get_running_loop().time()
-                finished = self.cluster.on_reply(
-                    message.request_id, message.sender, message.items, loop_time
-                )
-                future = self._queries.get(message.request_id) if finished else None
-                if future is not None and not future.done():
-                    future.set_result(None)
+                self.queries.on_reply(message)
             return
         if message.host_id == self.host_id:
             return
@@ -473,7 +447,7 @@ class AsyncPubSubManager(AsyncManager):
         elif isinstance(message, CloseRoom):
             self.basic_close_room(message.room, message.namespace)  # type: ignore[arg-type]
         else:
-            await self._on_cluster(message)
+            self.queries.on_peer(message)
 
     def _on_emit(self, message: EmitMessage) -> None:
         if self.server is None:
@@ -516,21 +490,6 @@ class AsyncPubSubManager(AsyncManager):
             message.sid, namespace=message.namespace, ignore_queue=True
         )
         self._keep(start_eagerly(leaving))
-
-    async def _on_cluster(self, message: Hello | Bye | Query) -> None:
-        now = asyncio.get_running_loop().time()
-        if isinstance(message, Bye):
-            self.cluster.forget(message.host_id)
-            return
-        self.cluster.seen(message.host_id, now)
-        if isinstance(message, Hello):
-            if not message.answer:
-                await self._publish(wire.encode(Hello(self.host_id, answer=True)))
-            return
-        items = self._local_items(message.kind, message.namespace, message.room, message.sid)
-        await self._publish(
-            wire.encode(Reply(message.host_id, self.host_id, message.request_id, items))
-        )
 
     def _keep(self, task: asyncio.Future[Any] | None) -> None:
         if task is not None:
