@@ -1,0 +1,98 @@
+"""What runs: scenario parameters and wall-time budgets, full and ``--quick``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from tests.bench import scenarios
+from tests.bench.scenarios import Scenario
+
+
+@dataclass(frozen=True, slots=True)
+class Spec:
+    name: str
+    title: str
+    run: Scenario
+    full: dict[str, Any]
+    quick: dict[str, Any]
+    budget_full: float
+    budget_quick: float
+
+    def params(self, quick: bool) -> dict[str, Any]:
+        return self.quick if quick else self.full
+
+    def budget(self, quick: bool) -> float:
+        return self.budget_quick if quick else self.budget_full
+
+
+_ECHO_FULL = {"clients": 50, "warmup_s": 2.0, "duration_s": 10.0}
+_ECHO_QUICK = {"clients": 50, "warmup_s": 0.3, "duration_s": 1.0}
+
+SPECS: tuple[Spec, ...] = (
+    Spec(
+        "connect",
+        "websocket connect + namespace CONNECT",
+        scenarios.connect,
+        {"clients": 2000, "concurrency": 50},
+        {"clients": 300, "concurrency": 50},
+        90.0,
+        15.0,
+    ),
+    Spec(
+        "idle_memory",
+        "RSS per idle websocket connection",
+        scenarios.idle_memory,
+        {"clients": 2000, "concurrency": 100, "settle_s": 2.0},
+        {"clients": 300, "concurrency": 100, "settle_s": 0.5},
+        90.0,
+        15.0,
+    ),
+    Spec(
+        "echo_d1",
+        "echo with ack, 1 outstanding per client",
+        scenarios.echo,
+        {**_ECHO_FULL, "depth": 1},
+        {**_ECHO_QUICK, "depth": 1},
+        40.0,
+        12.0,
+    ),
+    Spec(
+        "echo_d10",
+        "echo with ack, 10 outstanding per client",
+        scenarios.echo,
+        {**_ECHO_FULL, "depth": 10},
+        {**_ECHO_QUICK, "depth": 10},
+        40.0,
+        12.0,
+    ),
+    Spec(
+        "broadcast",
+        "room broadcast fan-out, time until all clients got all events",
+        scenarios.broadcast,
+        {"clients": 1000, "events": 200, "warmup_events": 5, "concurrency": 100},
+        {"clients": 200, "events": 50, "warmup_events": 2, "concurrency": 100},
+        120.0,
+        15.0,
+    ),
+    Spec(
+        "polling_echo",
+        "echo with ack over HTTP long-polling only",
+        scenarios.polling_echo,
+        {"clients": 20, "depth": 1, "warmup_s": 2.0, "duration_s": 10.0},
+        {"clients": 10, "depth": 1, "warmup_s": 0.3, "duration_s": 1.0},
+        40.0,
+        12.0,
+    ),
+    Spec(
+        "binary_echo",
+        "64 KiB binary attachment echo with ack (websocket)",
+        scenarios.binary_echo,
+        {"clients": 10, "depth": 1, "size": 65536, "warmup_s": 2.0, "duration_s": 10.0},
+        {"clients": 5, "depth": 1, "size": 65536, "warmup_s": 0.3, "duration_s": 1.0},
+        40.0,
+        12.0,
+    ),
+)
+
+BY_NAME = {spec.name: spec for spec in SPECS}

@@ -1,0 +1,387 @@
+"""The benchmark scenarios, as run by the load generator against one live server.
+
+Every scenario is bounded in count and in time (its ``budget``); a scenario that
+runs out of time returns ``status="timeout"`` with what it measured so far.
+Server CPU and RSS come from /proc at the edges of the measured window.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import sys
+import time
+from array import array
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol, TypeVar
+
+from tests.bench import proc
+from tests.bench.loadclients import (
+    BinaryEchoClient,
+    BroadcastClient,
+    BroadcastStats,
+    EchoClient,
+    EchoStats,
+    PollingEchoClient,
+)
+from tests.bench.wsclient import WsSioClient, open_ws
+
+Result = dict[str, Any]
+T = TypeVar("T")
+CONNECT_TIMEOUT = 10.0
+MAX_LOGGED_ERRORS = 5
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    host: str
+    port: int
+    server_pid: int
+
+
+class Budget:
+    """A scenario's wall-clock allowance."""
+
+    def __init__(self, seconds: float) -> None:
+        self.deadline = time.perf_counter() + seconds
+
+    def left(self) -> float:
+        return max(0.0, self.deadline - time.perf_counter())
+
+    def expired(self) -> bool:
+        return time.perf_counter() >= self.deadline
+
+
+def progress(msg: str) -> None:
+    print(f"[loadgen] {msg}", file=sys.stderr, flush=True)
+
+
+def percentile_ms(sorted_s: Sequence[float], q: float) -> float:
+    if not sorted_s:
+        return float("nan")
+    return sorted_s[min(len(sorted_s) - 1, int(q * len(sorted_s)))] * 1000.0
+
+
+def usage_fields(u: proc.Usage, ops: int) -> dict[str, float]:
+    """Window usage; per-operation CPU of both sides shows who does more work per op."""
+    per_op = 1e6 / ops if ops else float("nan")
+    return {
+        "ops": ops,
+        "server_us_per_op": u.server_cpu_s * per_op,
+        "loadgen_us_per_op": u.loadgen_cpu_s * per_op,
+        "wall_s": u.wall_s,
+        "server_cpu_s": u.server_cpu_s,
+        "server_busy": u.server_busy,
+        "loadgen_busy": u.loadgen_busy,
+        "other_busy": u.other_cpu_s / u.wall_s if u.wall_s > 0 else 0.0,
+        "steal_busy": u.steal_s / u.wall_s if u.wall_s > 0 else 0.0,
+    }
+
+
+async def connect_many(
+    opener: Callable[[], Awaitable[T]], n: int, concurrency: int, budget: Budget, label: str
+) -> tuple[list[T], array[float], list[str]]:
+    """Open ``n`` clients, ``concurrency`` handshakes at a time; stop at the budget."""
+    clients: list[T] = []
+    latencies = array("d")
+    errors: list[str] = []
+    next_index = 0
+    report_every = max(1, n // 4)
+
+    async def worker() -> None:
+        nonlocal next_index
+        while next_index < n and not budget.expired() and len(errors) < max(10, n // 10):
+            next_index += 1
+            started = time.perf_counter()
+            try:
+                async with asyncio.timeout(min(CONNECT_TIMEOUT, budget.left() + 0.01)):
+                    client = await opener()
+            except (OSError, TimeoutError, ConnectionError) as exc:
+                errors.append(repr(exc))
+                continue
+            latencies.append(time.perf_counter() - started)
+            clients.append(client)
+            if n >= 100 and len(clients) % report_every == 0:
+                progress(f"{label}: {len(clients)}/{n} connected")
+
+    await asyncio.gather(*(worker() for _ in range(min(concurrency, n))))
+    return clients, latencies, errors
+
+
+async def close_ws(clients: Sequence[WsSioClient]) -> None:
+    for c in clients:
+        c.close()
+    with contextlib.suppress(TimeoutError):
+        async with asyncio.timeout(3.0):
+            await asyncio.gather(*(c.closed for c in clients), return_exceptions=True)
+
+
+def _status(ok: bool, budget: Budget) -> str:
+    return "ok" if ok else ("timeout" if budget.expired() else "error")
+
+
+# --- 1. connect rate ----------------------------------------------------------------------
+
+
+async def connect(t: Target, p: dict[str, Any], budget: Budget) -> Result:
+    n, conc = int(p["clients"]), int(p["concurrency"])
+    before = proc.sample(t.server_pid)
+    clients, lat, errors = await connect_many(
+        lambda: open_ws(lambda: WsSioClient(t.host, t.port), t.host, t.port, CONNECT_TIMEOUT),
+        n,
+        conc,
+        budget,
+        "connect",
+    )
+    u = proc.usage(before, proc.sample(t.server_pid))
+    await close_ws(clients)
+    done = len(clients)
+    s = sorted(lat)
+    metrics = {
+        "connects_per_s": done / u.wall_s if u.wall_s > 0 else 0.0,
+        "cpu_us_per_connect": u.server_cpu_s * 1e6 / done if done else float("nan"),
+        "p50_ms": percentile_ms(s, 0.50),
+        "p99_ms": percentile_ms(s, 0.99),
+    }
+    return {
+        "status": _status(done == n, budget),
+        "metrics": metrics,
+        "usage": usage_fields(u, done),
+        "detail": {"clients": n, "connected": done, "concurrency": conc},
+        "errors": errors[:MAX_LOGGED_ERRORS],
+    }
+
+
+# --- 2. memory per idle connection --------------------------------------------------------
+
+
+async def idle_memory(t: Target, p: dict[str, Any], budget: Budget) -> Result:
+    n, conc, settle = int(p["clients"]), int(p["concurrency"]), float(p["settle_s"])
+
+    def opener() -> Awaitable[WsSioClient]:
+        return open_ws(lambda: WsSioClient(t.host, t.port), t.host, t.port, CONNECT_TIMEOUT)
+
+    # Warm up lazily imported code paths, so the baseline holds them already.
+    warm, _, _ = await connect_many(opener, 20, 20, budget, "warm-up")
+    for c in warm:
+        with contextlib.suppress(TimeoutError, ConnectionError):
+            await c.call(b'["echo","warm"]', timeout=5.0)
+    await close_ws(warm)
+    await asyncio.sleep(min(1.0, budget.left()))
+    rss_before = proc.rss_kib(t.server_pid)
+    clients, _, errors = await connect_many(opener, n, conc, budget, "idle")
+    await asyncio.sleep(min(settle, budget.left()))
+    rss_after = proc.rss_kib(t.server_pid)
+    alive = sum(1 for c in clients if not c.closed.done())
+    await close_ws(clients)
+    metrics = {
+        "kib_per_conn": (rss_after - rss_before) / alive if alive else float("nan"),
+        "rss_before_mib": rss_before / 1024,
+        "rss_after_mib": rss_after / 1024,
+    }
+    return {
+        "status": _status(alive == n, budget),
+        "metrics": metrics,
+        "detail": {"clients": n, "alive": alive, "settle_s": settle},
+        "errors": errors[:MAX_LOGGED_ERRORS],
+    }
+
+
+# --- 3, 5, 6. echo with ack (websocket, polling, binary) ----------------------------------
+
+
+class _Echoer(Protocol):
+    @property
+    def outstanding(self) -> int: ...
+
+    def start(self) -> None: ...
+
+    def close(self) -> None: ...
+
+
+async def _drive_echo(
+    t: Target,
+    clients: Sequence[_Echoer],
+    stats: EchoStats,
+    p: dict[str, Any],
+    budget: Budget,
+    payload_bytes: int,
+) -> tuple[dict[str, float], dict[str, float]]:
+    warmup, duration = float(p["warmup_s"]), float(p["duration_s"])
+    stats.running = True
+    for c in clients:
+        c.start()
+    await asyncio.sleep(min(warmup, budget.left()))
+    before = proc.sample(t.server_pid)
+    stats.recording = True
+    await asyncio.sleep(min(duration, budget.left()))
+    stats.recording = False
+    u = proc.usage(before, proc.sample(t.server_pid))
+    stats.running = False
+    with contextlib.suppress(TimeoutError):  # let in-flight requests finish, bounded
+        async with asyncio.timeout(min(5.0, budget.left() + 1.0)):
+            while any(c.outstanding for c in clients):
+                await asyncio.sleep(0.02)
+    s = sorted(stats.latencies)
+    count = stats.count
+    rate = count / u.wall_s if u.wall_s > 0 else 0.0
+    metrics = {
+        "msgs_per_s": rate,
+        "p50_ms": percentile_ms(s, 0.50),
+        "p99_ms": percentile_ms(s, 0.99),
+        "cpu_us_per_msg": u.server_cpu_s * 1e6 / count if count else float("nan"),
+    }
+    if payload_bytes:
+        metrics["mib_per_s"] = rate * payload_bytes / (1 << 20)
+    return metrics, usage_fields(u, count)
+
+
+def _echo_result(
+    n: int,
+    connected: int,
+    stats: EchoStats,
+    metrics: dict[str, float],
+    usage: dict[str, float],
+    errors: list[str],
+    budget: Budget,
+    extra: dict[str, Any],
+) -> Result:
+    errs = list(errors[:MAX_LOGGED_ERRORS])
+    if stats.first_error:
+        errs.append(f"{stats.errors} bad acks, first: {stats.first_error}")
+    ok = connected == n and stats.count > 0 and stats.errors == 0
+    return {
+        "status": _status(ok, budget),
+        "metrics": metrics,
+        "usage": usage,
+        "detail": {"clients": n, "connected": connected, "acks": stats.count, **extra},
+        "errors": errs,
+    }
+
+
+async def echo(t: Target, p: dict[str, Any], budget: Budget) -> Result:
+    n, depth = int(p["clients"]), int(p["depth"])
+    stats = EchoStats()
+    clients, _, errors = await connect_many(
+        lambda: open_ws(lambda: EchoClient(t.host, t.port, stats, depth), t.host, t.port, 10.0),
+        n,
+        n,
+        budget,
+        "echo",
+    )
+    metrics, usage = await _drive_echo(t, clients, stats, p, budget, 0)
+    await close_ws(clients)
+    return _echo_result(n, len(clients), stats, metrics, usage, errors, budget, {"depth": depth})
+
+
+async def binary_echo(t: Target, p: dict[str, Any], budget: Budget) -> Result:
+    n, depth, size = int(p["clients"]), int(p["depth"]), int(p["size"])
+    blob = bytes(range(256)) * (size // 256) + bytes(size % 256)
+    stats = EchoStats()
+    clients, _, errors = await connect_many(
+        lambda: open_ws(
+            lambda: BinaryEchoClient(t.host, t.port, stats, depth, blob), t.host, t.port, 10.0
+        ),
+        n,
+        n,
+        budget,
+        "binary",
+    )
+    metrics, usage = await _drive_echo(t, clients, stats, p, budget, size)
+    await close_ws(clients)
+    extra = {"depth": depth, "size": size}
+    return _echo_result(n, len(clients), stats, metrics, usage, errors, budget, extra)
+
+
+async def polling_echo(t: Target, p: dict[str, Any], budget: Budget) -> Result:
+    n, depth = int(p["clients"]), int(p["depth"])
+    stats = EchoStats()
+
+    async def opener() -> PollingEchoClient:
+        client = PollingEchoClient(t.host, t.port, stats, depth)
+        try:
+            await client.connect(CONNECT_TIMEOUT)
+        except BaseException:
+            client.close()
+            raise
+        return client
+
+    clients, _, errors = await connect_many(opener, n, n, budget, "polling")
+    metrics, usage = await _drive_echo(t, clients, stats, p, budget, 0)
+    failed = [c.failed for c in clients if c.failed]
+    for c in clients:
+        c.close()
+    await asyncio.sleep(0.3)  # let the CLOSE packets go out before the process ends
+    errors += [f"client failed: {why}" for why in failed]
+    return _echo_result(n, len(clients), stats, metrics, usage, errors, budget, {"depth": depth})
+
+
+# --- 4. broadcast fan-out -----------------------------------------------------------------
+
+
+async def broadcast(t: Target, p: dict[str, Any], budget: Budget) -> Result:
+    n, events, warm_events = int(p["clients"]), int(p["events"]), int(p["warmup_events"])
+    stats = BroadcastStats()
+    clients, _, errors = await connect_many(
+        lambda: open_ws(lambda: BroadcastClient(t.host, t.port, stats), t.host, t.port, 10.0),
+        n,
+        int(p["concurrency"]),
+        budget,
+        "broadcast",
+    )
+    detail: dict[str, Any] = {"clients": n, "connected": len(clients), "events": events}
+    result: Result = {"status": "error", "metrics": {}, "detail": detail, "errors": errors}
+    try:
+        if len(clients) < n:
+            result["status"] = _status(False, budget)
+            return result
+        async with asyncio.timeout(budget.left()):
+            await asyncio.gather(*(c.call(b'["join","bench"]', timeout=30.0) for c in clients))
+        trigger = clients[0]
+        # Warm-up round (small), then the measured one.
+        for c in clients:
+            c.ticks = 0
+        done = stats.new_round(n, warm_events)
+        spec = b'["bcast",{"n":%d,"room":"bench"}]'
+        async with asyncio.timeout(budget.left()):
+            await trigger.call(spec % warm_events, timeout=budget.left() + 1)
+            await done
+        for c in clients:
+            c.ticks = 0
+        done = stats.new_round(n, events)
+        progress(f"broadcast: {n} clients x {events} events")
+        before = proc.sample(t.server_pid)
+        started = time.perf_counter()
+        ack = asyncio.ensure_future(trigger.call(spec % events, timeout=budget.left() + 1))
+        try:
+            async with asyncio.timeout(budget.left()):
+                finished = await done
+        except TimeoutError:
+            u = proc.usage(before, proc.sample(t.server_pid))
+            result["status"] = "timeout"
+            result["metrics"] = {"delivered_fraction": stats.received / (n * events)}
+            result["usage"] = usage_fields(u, stats.received)
+            detail["elapsed_s"] = time.perf_counter() - started
+            ack.cancel()
+            return result
+        u = proc.usage(before, proc.sample(t.server_pid))
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(ack, timeout=5.0)
+        elapsed = finished - started
+        result["status"] = "ok"
+        result["metrics"] = {
+            "time_s": elapsed,
+            "deliveries_per_s": n * events / elapsed,
+            "cpu_us_per_delivery": u.server_cpu_s * 1e6 / (n * events),
+        }
+        result["usage"] = usage_fields(u, n * events)
+        return result
+    except TimeoutError:
+        result["status"] = "timeout"
+        return result
+    finally:
+        await close_ws(clients)
+
+
+Scenario = Callable[[Target, dict[str, Any], Budget], Awaitable[Result]]
