@@ -1,1 +1,1 @@
-"""The demo chat server: rooms, nicknames, typing notices and acks on ``runtime``."""
+"""The demo chat app: the contracts in ``contracts/`` served through ``generated/`` on ``runtime``."""

@@ -1,0 +1,94 @@
+"""Processes for the example's tests: the chat server on uvicorn, bounded and killed by PID."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+HERE = Path(__file__).resolve().parent
+MODERATOR_TOKEN = "moderator-token-for-the-tests"
+READY = re.compile(r"Uvicorn running on http://127\.0\.0\.1:(\d+)")
+START_TIMEOUT = 30.0
+
+
+def wait_for_output(
+    process: subprocess.Popen[bytes], log_path: Path, pattern: re.Pattern[str], timeout: float
+) -> re.Match[str]:
+    """Poll the process's log until `pattern` shows up; fail if it exits or time runs out."""
+    deadline = time.monotonic() + timeout
+    while True:
+        text = log_path.read_text(errors="replace")
+        if match := pattern.search(text):
+            return match
+        if process.poll() is not None or time.monotonic() > deadline:
+            pytest.fail(f"no {pattern.pattern!r} (exit {process.poll()}):\n{text}", pytrace=False)
+        time.sleep(0.05)  # polling interval, not a wait for a condition
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(10)
+
+
+@contextmanager
+def running(
+    command: list[str],
+    log_path: Path,
+    ready: re.Pattern[str],
+    *,
+    cwd: Path = ROOT,
+    env: Mapping[str, str] | None = None,
+    timeout: float = START_TIMEOUT,
+) -> Iterator[tuple[subprocess.Popen[bytes], re.Match[str]]]:
+    """Start `command`, yield once its output matches `ready`, always stop it by PID."""
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            command, cwd=cwd, stdout=log, stderr=subprocess.STDOUT, env=dict(env or os.environ)
+        )
+    try:
+        yield process, wait_for_output(process, log_path, ready, timeout)
+    finally:
+        stop(process)
+
+
+@dataclass(frozen=True, slots=True)
+class Served:
+    url: str
+    process: subprocess.Popen[bytes]
+    log_path: Path
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+
+@contextmanager
+def chat_server(log_path: Path) -> Iterator[Served]:
+    """The example app on uvicorn, on a port the OS picks."""
+    command = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "examples.chat.app:app",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        "0",  # uvicorn logs the port it got
+    ]
+    env = dict(os.environ, CHAT_MODERATOR_TOKEN=MODERATOR_TOKEN)
+    with running(command, log_path, READY, env=env) as (process, match):
+        yield Served(f"http://127.0.0.1:{match[1]}", process, log_path)
