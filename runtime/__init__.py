@@ -8,6 +8,14 @@ from __future__ import annotations
 from runtime import exceptions
 from runtime.asgi import ASGIApp
 from runtime.async_server import AsyncServer
+from runtime.client import (
+    AsyncClient,
+    AsyncClientNamespace,
+    AsyncSimpleClient,
+    Client,
+    ClientNamespace,
+    SimpleClient,
+)
 from runtime.manager import AsyncManager
 from runtime.namespace import AsyncNamespace
 from runtime.pubsub import AsyncAioPikaManager, AsyncPubSubManager, AsyncRedisManager
@@ -17,10 +25,16 @@ __version__ = "0.1.0"
 __all__ = [
     "ASGIApp",
     "AsyncAioPikaManager",
+    "AsyncClient",
+    "AsyncClientNamespace",
     "AsyncManager",
     "AsyncNamespace",
     "AsyncPubSubManager",
     "AsyncRedisManager",
     "AsyncServer",
+    "AsyncSimpleClient",
+    "Client",
+    "ClientNamespace",
+    "SimpleClient",
     "exceptions",
 ]
