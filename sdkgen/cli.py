@@ -7,10 +7,15 @@ Exit codes (stable, for CI):
     3  the contracts have errors (or warnings, with `--fail-on-warning`)
     4  the output directory holds files sdkgen did not generate; nothing was written
     5  internal failure (formatter missing or failing)
+    6  `check`: the old snapshot or the ignore file could not be read
+
+`sdkgen check` exits 1 when it finds unapproved breaking changes.
 """
 
 from __future__ import annotations
 
+from datetime import date
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -19,9 +24,17 @@ import typer
 from sdkgen import ir
 from sdkgen._version import __version__
 from sdkgen.diagnostics import Diagnostic, Level, has_errors
+from sdkgen.diff.check import IgnoreEntry, IgnoreError, load_ignores
+from sdkgen.diff.check import check as check_locks
+from sdkgen.diff.git import AgainstError, read_against
+from sdkgen.diff.locate import Locator
 from sdkgen.fmt import FormatError
+from sdkgen.lock import LOCK_FILE, LockError, loads
 from sdkgen.pipeline import build as build_tree
-from sdkgen.write import ChangeKind, compare, foreign_files, write
+from sdkgen.pipeline import lock_of, stale_json
+from sdkgen.report import Format, render
+from sdkgen.rules import Category, Severity
+from sdkgen.write import Change, ChangeKind, compare, foreign_files, write
 
 __all__ = ["EXIT_CHECK_FAILED", "EXIT_CONTRACT_ERRORS", "app", "main"]
 
@@ -29,6 +42,7 @@ EXIT_CHECK_FAILED = 1
 EXIT_CONTRACT_ERRORS = 3
 EXIT_FOREIGN_FILES = 4
 EXIT_INTERNAL = 5
+EXIT_NO_BASELINE = 6
 
 app = typer.Typer(
     name="sdkgen",
@@ -127,6 +141,10 @@ def build(
         raise typer.Exit(EXIT_CONTRACT_ERRORS)
 
     changes = compare(result.files, out)
+    stale = stale_json(result.files, out)
+    changes += [
+        Change(path, ChangeKind.REMOVED, f"--- a/{path}\n+++ /dev/null\n") for path in stale
+    ]
     if check:
         for change in changes:
             typer.echo(change.diff, nl=False)
@@ -142,7 +160,7 @@ def build(
             typer.secho(f"{out.as_posix()} is up to date", fg=typer.colors.GREEN)
         return
 
-    foreign = foreign_files(result.files, out)
+    foreign = [path for path in foreign_files(result.files, out) if path not in stale]
     if foreign:
         typer.secho(
             f"refusing to replace {out.as_posix()}: it holds files sdkgen did not generate: "
@@ -157,3 +175,140 @@ def build(
         counts = {kind: sum(c.kind is kind for c in changes) for kind in ChangeKind}
         summary = ", ".join(f"{n} {kind}" for kind, n in counts.items() if n) or "no changes"
         typer.secho(f"wrote {out.as_posix()} ({summary})", fg=typer.colors.GREEN)
+
+
+class FailOn(StrEnum):
+    ERROR = "error"
+    WARN = "warn"
+
+
+class Scope(StrEnum):
+    WIRE = "wire"
+    ALL = "all"
+
+
+@app.command("check")
+def check_command(
+    contracts: Annotated[
+        Path,
+        typer.Argument(exists=True, file_okay=False, dir_okay=True, help="Contracts directory."),
+    ],
+    against: Annotated[
+        str,
+        typer.Option(
+            "--against",
+            "-a",
+            help="Old snapshot: a git ref (reads REF:<out>/sdkgen.lock.json with git show), "
+            "REF:path, or a lock file on disk.",
+        ),
+    ],
+    out: Annotated[
+        Path,
+        typer.Option("--out", "-o", file_okay=False, help="Output directory holding the lock."),
+    ] = Path("generated"),
+    fmt: Annotated[Format, typer.Option("--format", "-f", help="Report format.")] = Format.TEXT,
+    fail_on: Annotated[
+        FailOn, typer.Option("--fail-on", help="Lowest unapproved severity that fails.")
+    ] = FailOn.ERROR,
+    scope: Annotated[
+        Scope,
+        typer.Option(
+            "--category",
+            help="wire: only wire breaks fail; all: SDK (generated code) breaks fail too.",
+        ),
+    ] = Scope.WIRE,
+    ignore_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--ignore-file",
+            dir_okay=False,
+            help="TOML with [[check.ignore]] entries (default: sdkgen.toml beside CONTRACTS).",
+        ),
+    ] = None,
+    report: Annotated[
+        Path | None,
+        typer.Option("--report", dir_okay=False, help="Also write the report to this file."),
+    ] = None,
+    today: Annotated[
+        str | None, typer.Option("--today", hidden=True, help="Date for ignore expiry (tests).")
+    ] = None,
+) -> None:
+    """Compare CONTRACTS with an old snapshot and classify every change by who reads it."""
+    new, diagnostics = lock_of(contracts)
+    _report(diagnostics)
+    if new is None:
+        typer.secho("cannot check: fix the contracts first", err=True, fg=typer.colors.RED)
+        raise typer.Exit(EXIT_CONTRACT_ERRORS)
+    ignores: list[IgnoreEntry] = []
+    default_ignore = contracts.resolve().parent / "sdkgen.toml"
+    try:
+        if ignore_file is not None:
+            ignores = load_ignores(ignore_file)
+        elif default_ignore.is_file():
+            ignores = load_ignores(default_ignore)
+        text, origin = read_against(against, out / LOCK_FILE)
+        old = loads(text, origin)
+    except (AgainstError, LockError, IgnoreError) as exc:
+        typer.secho(f"error: {exc}", err=True, fg=typer.colors.RED)
+        raise typer.Exit(EXIT_NO_BASELINE) from None
+    outcome = check_locks(
+        old,
+        new,
+        locator=Locator(contracts.resolve().parent, display_from=Path.cwd()),
+        against=origin,
+        ignores=ignores,
+        today=date.fromisoformat(today) if today else date.today(),
+    )
+    categories = (
+        frozenset({Category.WIRE})
+        if scope is Scope.WIRE
+        else frozenset({Category.WIRE, Category.SDK})
+    )
+    failing = outcome.failing(
+        Severity.ERROR if fail_on is FailOn.ERROR else Severity.WARN, categories
+    )
+    rendered = render(outcome, fmt, failing)
+    typer.echo(rendered, nl=False)
+    if report is not None:
+        report.write_text(rendered, encoding="utf-8")
+    if failing:
+        raise typer.Exit(EXIT_CHECK_FAILED)
+
+
+@app.command("import")
+def import_command(
+    document: Annotated[
+        Path,
+        typer.Argument(exists=True, dir_okay=False, help="AsyncAPI 3.0 document (YAML or JSON)."),
+    ],
+    out: Annotated[
+        Path,
+        typer.Option("--out", "-o", file_okay=False, help="Contracts directory to create."),
+    ],
+    force: Annotated[
+        bool, typer.Option("--force", help="Overwrite files in a non-empty OUT.")
+    ] = False,
+) -> None:
+    """Turn an AsyncAPI 3.0 document into contract modules (models via datamodel-code-generator)."""
+    from sdkgen.importer import AsyncAPIImportError, import_asyncapi, load_document
+
+    if out.exists() and any(out.iterdir()) and not force:
+        typer.secho(f"refusing to write into non-empty {out} (use --force)", err=True, fg="red")
+        raise typer.Exit(EXIT_FOREIGN_FILES)
+    try:
+        files = import_asyncapi(load_document(document.read_text(encoding="utf-8")))
+    except AsyncAPIImportError as exc:
+        typer.secho(f"error: {exc}", err=True, fg=typer.colors.RED)
+        raise typer.Exit(EXIT_CONTRACT_ERRORS) from None
+    except ModuleNotFoundError as exc:
+        typer.secho(
+            f"error: sdkgen import needs {exc.name}: pip install datamodel-code-generator",
+            err=True,
+            fg=typer.colors.RED,
+        )
+        raise typer.Exit(EXIT_INTERNAL) from None
+    for rel, text in files.items():
+        target = out / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text, encoding="utf-8", newline="\n")
+    typer.secho(f"wrote {len(files)} file(s) to {out.as_posix()}", fg=typer.colors.GREEN)
