@@ -16,9 +16,11 @@ from runtime.client import (
     ClientNamespace,
     SimpleClient,
 )
-from runtime.manager import AsyncManager
-from runtime.namespace import AsyncNamespace
+from runtime.manager import AsyncManager, Manager
+from runtime.namespace import AsyncNamespace, Namespace
 from runtime.pubsub import AsyncAioPikaManager, AsyncPubSubManager, AsyncRedisManager
+from runtime.server import Server
+from runtime.wsgi import Middleware, WSGIApp
 
 __version__ = "0.1.0"
 
@@ -35,6 +37,11 @@ __all__ = [
     "AsyncSimpleClient",
     "Client",
     "ClientNamespace",
+    "Manager",
+    "Middleware",
+    "Namespace",
+    "Server",
     "SimpleClient",
+    "WSGIApp",
     "exceptions",
 ]

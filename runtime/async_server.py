@@ -10,7 +10,6 @@ by the edge.
 from __future__ import annotations
 
 import asyncio
-import builtins
 import inspect
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterable
@@ -18,22 +17,13 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from runtime import exceptions
-from runtime.base_server import (
-    BaseServer,
-    ClientState,
-    Handler,
-    accepts_positional,
-    build_environ,
-    make_logger,
-)
+from runtime.base_server import BaseServer, Cancellable, ClientState, Handler, make_logger
 from runtime.eager import start_eagerly
 from runtime.engineio.asgi_edge import AsyncEngineServer
 from runtime.engineio.config import EngineConfig
-from runtime.engineio.http import HttpRequest
-from runtime.exceptions import RemoteProtocolError
 from runtime.manager import AsyncManager, BaseManager
 from runtime.rooms import Room
-from runtime.socketio.packets import Packet, PacketType
+from runtime.socketio.packets import Packet
 
 _ENGINE_LOGGER = logging.getLogger("engineio.server")
 _ASYNC_MODES = ("asgi",)
@@ -51,11 +41,7 @@ class AsyncServer(BaseServer):
         namespaces: list[str] | str | None = None,
         **kwargs: Any,
     ) -> None:
-        always_connect = kwargs.pop("always_connect", False)
-        serializer = kwargs.pop("serializer", "default")
-        engineio_logger = kwargs.pop("engineio_logger", False)
         async_mode = kwargs.pop("async_mode", None)
-        self.attachment_timeout: float = kwargs.pop("attachment_timeout", 60.0)
         if async_mode is not None and async_mode not in _ASYNC_MODES:
             raise ValueError("Invalid async_mode specified")
         super().__init__(
@@ -63,15 +49,14 @@ class AsyncServer(BaseServer):
             logger=logger,
             json=json,
             async_handlers=async_handlers,
-            always_connect=always_connect,
             namespaces=namespaces,
-            serializer=serializer,
+            **kwargs,
         )
         self.async_mode = "asgi"
-        self.eio = AsyncEngineServer(
-            EngineConfig.from_kwargs(**kwargs),
+        self.eio: AsyncEngineServer = AsyncEngineServer(
+            EngineConfig.from_kwargs(**self.eio_kwargs),
             self,
-            logger=make_logger(engineio_logger, _ENGINE_LOGGER),
+            logger=make_logger(self.engineio_logger, _ENGINE_LOGGER),
         )
         self._tasks: set[asyncio.Task[Any]] = set()
 
@@ -83,10 +68,7 @@ class AsyncServer(BaseServer):
         """Register a class-based ``AsyncNamespace`` instance."""
         from runtime.namespace import AsyncNamespace
 
-        if not isinstance(namespace_handler, AsyncNamespace):
-            raise ValueError("Not an AsyncNamespace instance")
-        namespace_handler._set_server(self)
-        self.namespace_handlers[namespace_handler.namespace] = namespace_handler
+        self._register_namespace(namespace_handler, AsyncNamespace)
 
     # -- emitting ------------------------------------------------------------
     async def emit(
@@ -147,10 +129,7 @@ class AsyncServer(BaseServer):
         ignore_queue: bool = False,
     ) -> Any:
         """Emit to one client and wait for its acknowledgement."""
-        if to is None and sid is None:
-            raise ValueError("Cannot use call() to broadcast.")
-        if not self.async_handlers:
-            raise RuntimeError("Cannot use call() when async_handlers is False.")
+        target = self._call_target(to, sid)
         future: asyncio.Future[tuple[Any, ...]] = asyncio.get_running_loop().create_future()
 
         def on_ack(*args: Any) -> None:
@@ -160,7 +139,7 @@ class AsyncServer(BaseServer):
         await self.emit(
             event,
             data,
-            room=to if to is not None else sid,
+            room=target,
             namespace=namespace,
             callback=on_ack,
             ignore_queue=ignore_queue,
@@ -169,9 +148,7 @@ class AsyncServer(BaseServer):
             args = await asyncio.wait_for(future, timeout)
         except TimeoutError:
             raise exceptions.TimeoutError() from None
-        if not args:
-            return None
-        return args[0] if len(args) == 1 else args
+        return self._call_result(args)
 
     # -- rooms and sessions --------------------------------------------------
     async def enter_room(self, sid: str, room: str, namespace: str | None = None) -> None:
@@ -184,20 +161,12 @@ class AsyncServer(BaseServer):
         await self.manager.close_room(room, namespace or "/")  # type: ignore[attr-defined]
 
     async def get_session(self, sid: str, namespace: str | None = None) -> dict[str, Any]:
-        namespace = namespace or "/"
-        found = self.sid_and_client(sid, namespace)
-        if found is None:
-            raise KeyError("Session not found")
-        return found[1].session.setdefault(namespace, {})
+        return self._get_session(sid, namespace)
 
     async def save_session(
         self, sid: str, session: dict[str, Any], namespace: str | None = None
     ) -> None:
-        namespace = namespace or "/"
-        found = self.sid_and_client(sid, namespace)
-        if found is None:
-            raise KeyError("Session not found")
-        found[1].session[namespace] = session
+        self._save_session(sid, session, namespace)
 
     @asynccontextmanager
     async def session(
@@ -214,19 +183,12 @@ class AsyncServer(BaseServer):
     ) -> None:
         """Disconnect ``sid`` from ``namespace``; its disconnect handler gets 'server disconnect'."""
         namespace = namespace or "/"
-        found = self.sid_and_client(sid, namespace)
-        if found is None or not self.manager.is_connected(sid, namespace):
+        # A pub/sub manager forwards the disconnect of a sid living on another node.
+        if not ignore_queue and not await self.manager.can_disconnect(sid, namespace):  # type: ignore[misc]
             return
-        eio_sid, client = found
-        self.send_packet(eio_sid, Packet(PacketType.DISCONNECT, namespace))
-        await self._leave_namespace(client, namespace, sid, self.reason.SERVER_DISCONNECT)
-
-    def transport(self, sid: str, namespace: str | None = None) -> str:
-        found = self.sid_and_client(sid, namespace or "/")
-        if found is None:
-            raise KeyError("Session not found")
-        transport: str = self.eio.transport(found[0])
-        return transport
+        client = self._disconnect_begin(sid, namespace)
+        if client is not None:
+            await self._leave_namespace(client, namespace, sid, self.reason.SERVER_DISCONNECT)
 
     async def handle_request(self, scope: Any, receive: Any, send: Any) -> None:
         """ASGI entry point for requests under the Socket.IO path."""
@@ -244,140 +206,32 @@ class AsyncServer(BaseServer):
     async def shutdown(self) -> None:
         """Close every connection and stop the engine's background work."""
         await self.eio.shutdown()
+        close = getattr(self.manager, "close", None)
+        if close is not None:
+            # Pub/sub managers say goodbye to the cluster and close their broker links.
+            await close()
 
-    # -- engine callbacks (EngineHandler) --------------------------------------
-    def on_connect(self, sid: str, request: HttpRequest) -> None:
-        if not self.manager_initialized:
-            self.manager_initialized = True
-            self.manager.initialize()
-        environ = build_environ(request, request.extra)
-        self.clients[sid] = ClientState(sid, self.serializer.decoder(), request, environ)
-        self.environ[sid] = environ
-
-    def on_message(self, sid: str, data: str | bytes) -> Awaitable[None] | None:
-        client = self.clients.get(sid)
-        if client is None:
-            return None
-        try:
-            packet = client.decoder.feed(data)
-        except RemoteProtocolError as exc:
-            self.logger.warning("closing %s: invalid Socket.IO packet: %s", sid, exc.message)
-            self.eio.close(sid, "parse error")
-            return None
-        if packet is None:
-            if client.decoder.pending and client.attachment_timer is None:
-                client.attachment_timer = asyncio.get_running_loop().call_later(
-                    self.attachment_timeout, self._attachments_overdue, client
-                )
-            return None
-        if client.attachment_timer is not None:
-            client.attachment_timer.cancel()
-            client.attachment_timer = None
-        kind = packet.type
-        if kind is PacketType.EVENT or kind is PacketType.BINARY_EVENT:
-            return self._on_event(client, packet)
-        if kind is PacketType.ACK or kind is PacketType.BINARY_ACK:
-            return self._on_ack(client, packet)
-        if kind is PacketType.CONNECT:
-            return self._on_connect_packet(client, packet.namespace, packet.data)
-        if kind is PacketType.DISCONNECT:
-            ns_sid = client.namespaces.get(packet.namespace)
-            if ns_sid is None:
-                return None
-            return self._leave_namespace(
-                client, packet.namespace, ns_sid, self.reason.CLIENT_DISCONNECT
-            )
-        self.logger.warning("closing %s: unexpected %s packet from a client", sid, kind.name)
-        self.eio.close(sid, "parse error")
-        return None
-
-    def _attachments_overdue(self, client: ClientState) -> None:
-        client.attachment_timer = None
-        if client.decoder.pending and self.clients.get(client.eio_sid) is client:
-            self.logger.warning(
-                "closing %s: binary attachments did not arrive within %ss",
-                client.eio_sid,
-                self.attachment_timeout,
-            )
-            self.eio.close(client.eio_sid, "parse error")
-
-    def on_disconnect(self, sid: str, reason: str) -> Awaitable[None] | None:
-        client = self.clients.pop(sid, None)
-        self.environ.pop(sid, None)
-        if client is not None and client.attachment_timer is not None:
-            client.attachment_timer.cancel()
-        if client is None or not client.namespaces:
-            return None
-        return self._close_client(client, reason)
-
-    # -- packet handling -------------------------------------------------------
-    def send_frames(self, eio_sid: str, frames: list[str | bytes]) -> None:
-        if len(frames) == 1:
-            self.eio.send(eio_sid, frames[0])
-        else:
-            self.eio.send_many(eio_sid, frames)
-
-    def send_packet(self, eio_sid: str, packet: Packet) -> None:
-        self.send_frames(eio_sid, self.serializer.encode(packet))
+    # -- the awaiting steps of the shared protocol code (see base_server) ----------
+    def _call_later(self, delay: float, callback: Callable[..., Any], *args: Any) -> Cancellable:
+        return asyncio.get_running_loop().call_later(delay, callback, *args)
 
     async def _on_connect_packet(self, client: ClientState, namespace: str, auth: Any) -> None:
-        eio_sid = client.eio_sid
-        if not self.namespace_allowed(namespace):
-            self.logger.info("%s tried to connect to unknown namespace %s", eio_sid, namespace)
-            self.send_packet(
-                eio_sid,
-                Packet(PacketType.CONNECT_ERROR, namespace, {"message": "Invalid namespace"}),
-            )
-            return
-        sid = self.manager.connect(eio_sid, namespace)
+        sid = self._connect_begin(client, namespace)
         if sid is None:
-            self.send_packet(
-                eio_sid,
-                Packet(PacketType.CONNECT_ERROR, namespace, {"message": "Unable to connect"}),
-            )
             return
-        client.namespaces[namespace] = sid
-        if self.always_connect:
-            self.send_packet(eio_sid, Packet(PacketType.CONNECT, namespace, {"sid": sid}))
-        refusal: dict[str, Any] | None = None
         try:
-            accepted = await self._call_reserved("connect", namespace, [sid, client.environ], auth)
-            if accepted is False:
-                refusal = {"message": "Connection rejected by server"}
-        except exceptions.ConnectionRefusedError as exc:
-            refusal = exc.error_args
-        except builtins.ConnectionRefusedError:
-            refusal = {"message": "Connection refused by server"}
-        except Exception:
-            self.logger.exception("connect handler error")
-            refusal = {"message": "Internal server error"}
-        if refusal is not None:
-            client.namespaces.pop(namespace, None)
-            client.session.pop(namespace, None)
-            self.manager.basic_disconnect(sid, namespace)
-            kind = PacketType.DISCONNECT if self.always_connect else PacketType.CONNECT_ERROR
-            self.send_packet(eio_sid, Packet(kind, namespace, refusal))
-            return
-        if not self.always_connect:
-            self.send_packet(eio_sid, Packet(PacketType.CONNECT, namespace, {"sid": sid}))
-        self.logger.info("%s connected to namespace %s as %s", eio_sid, namespace, sid)
+            result = await self._call_reserved("connect", namespace, [sid, client.environ], auth)
+        except Exception as exc:
+            self._connect_end(client, namespace, sid, error=exc)
+        else:
+            self._connect_end(client, namespace, sid, result)
 
     def _on_event(self, client: ClientState, packet: Packet) -> Awaitable[None] | None:
-        namespace = packet.namespace
-        sid = client.namespaces.get(namespace)
-        if sid is None:
-            self.logger.info(
-                "%s sent an event to unconnected namespace %s", client.eio_sid, namespace
-            )
+        target = self._event_target(client, packet)
+        if target is None:
             return None
-        event, *args = packet.data
-        self.logger.info("received event %r from %s [%s]", event, sid, namespace)
-        handler, call_args = self.find_handler(namespace, event, sid, args)
-        if handler is None:
-            ns_obj, prefix = self.find_namespace_handler(namespace)
-            if ns_obj is None:
-                return None
-            handler, call_args = ns_obj.trigger_event, [event, *prefix, sid, *args]
+        handler, call_args = target
+        namespace = packet.namespace
         if not inspect.iscoroutinefunction(handler):
             # A plain function runs right here: no task needed, order preserved.
             try:
@@ -423,46 +277,29 @@ class AsyncServer(BaseServer):
         if ack_id is not None:
             self._send_ack(eio_sid, namespace, ack_id, result)
 
-    def _send_ack(self, eio_sid: str, namespace: str, ack_id: int, result: Any) -> None:
-        self.send_frames(
-            eio_sid, self.serializer.encode_ack(namespace, ack_id, self.ack_args(result))
-        )
-
-    def _on_ack(self, client: ClientState, packet: Packet) -> Awaitable[None] | None:
-        sid = client.namespaces.get(packet.namespace)
-        if sid is None or packet.id is None:
-            return None
-        callback = self.manager._pop_callback(sid, packet.id)
+    def _on_ack(self, client: ClientState, packet: Packet) -> None:
+        callback = self._ack_callback(client, packet)
         if callback is None:
-            return None
+            return
         try:
             result = callback(*packet.data)
         except Exception:
             self.logger.exception("ack callback error")
-            return None
+            return
         if inspect.iscoroutine(result):
             task = start_eagerly(result)
             if task is not None:
                 self._keep(task)
         elif inspect.isawaitable(result):
             self._keep(asyncio.ensure_future(result))
-        return None
 
     async def _call_reserved(
         self, event: str, namespace: str, args: list[Any], optional: Any
     ) -> Any:
-        """Call a connect/disconnect handler; ``optional`` (auth, reason) only if it takes it."""
-        sid = args[0]
-        handler, call_args = self.find_handler(namespace, event, sid, args[1:])
-        if handler is None:
-            ns_obj, prefix = self.find_namespace_handler(namespace)
-            method = getattr(ns_obj, "on_" + event, None) if ns_obj is not None else None
-            if method is None:
-                return None
-            handler, call_args = method, [*prefix, *args]
-        if accepts_positional(handler, len(call_args) + 1):
-            call_args.append(optional)
-        result = handler(*call_args)
+        target = self._reserved_target(event, namespace, args, optional)
+        if target is None:
+            return None
+        result = target[0](*target[1])
         if inspect.isawaitable(result):
             result = await result
         return result
@@ -470,16 +307,13 @@ class AsyncServer(BaseServer):
     async def _leave_namespace(
         self, client: ClientState, namespace: str, sid: str, reason: str
     ) -> None:
-        if client.namespaces.get(namespace) != sid:
+        if not self._leave_begin(client, namespace, sid):
             return
-        self.manager.pre_disconnect(sid, namespace)
-        self.logger.info("%s disconnected from namespace %s (%s)", sid, namespace, reason)
         try:
             await self._call_reserved("disconnect", namespace, [sid], reason)
         except Exception:
             self.logger.exception("disconnect handler error")
-        client.namespaces.pop(namespace, None)
-        client.session.pop(namespace, None)
+        self._leave_end(client, namespace)
         await self.manager.disconnect(sid, namespace)  # type: ignore[attr-defined]
 
     async def _close_client(self, client: ClientState, reason: str) -> None:

@@ -456,6 +456,7 @@ class BaseServer:
             return
         if not self.always_connect:
             self.send_packet(eio_sid, Packet(PacketType.CONNECT, namespace, {"sid": sid}))
+        self.logger.info("%s connected to namespace %s as %s", eio_sid, namespace, sid)
 
     def _reserved_target(
         self, event: str, namespace: str, args: list[Any], optional: Any
@@ -489,6 +490,7 @@ class BaseServer:
             )
             return None
         event, *args = packet.data
+        self.logger.info("received event %r from %s [%s]", event, sid, namespace)
         handler, call_args = self.find_handler(namespace, event, sid, args)
         if handler is not None:
             return handler, call_args
@@ -516,9 +518,10 @@ class BaseServer:
 
     def _leave_begin(self, client: ClientState, namespace: str, sid: str) -> bool:
         """Start leaving: False if ``sid`` already left; emits stop reaching it now."""
-        if client.namespaces.get(namespace) != sid:
+        if client.namespaces.get(namespace) != sid or not self.manager.is_connected(sid, namespace):
             return False
         self.manager.pre_disconnect(sid, namespace)
+        self.logger.info("%s left namespace %s", sid, namespace)
         return True
 
     def _leave_end(self, client: ClientState, namespace: str) -> None:

@@ -1,15 +1,18 @@
 """Client managers: room bookkeeping, fan-out and acknowledgement callbacks.
 
-``AsyncManager`` is python-socketio's in-memory manager. A broadcast is encoded
-once and the same frames are queued to every recipient synchronously: no task,
-timer or copy per recipient. Message-queue managers subclass it and add a
-transport (``_publish`` / ``_listen``).
+``AsyncManager`` and ``Manager`` are python-socketio's in-memory managers of
+``AsyncServer`` and ``Server``. A broadcast is encoded once and the same frames are
+queued to every recipient synchronously: no task, timer or copy per recipient.
+Message-queue managers subclass them and add a transport (``_publish`` /
+``_listen``). ``Manager`` may be used from many threads at once: its bookkeeping
+is guarded by a lock, and a broadcast walks a snapshot of its recipients.
 """
 
 from __future__ import annotations
 
 import itertools
 import secrets
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -102,6 +105,48 @@ class BaseManager:
     def get_rooms(self, sid: str, namespace: str) -> list[str]:
         return self.registry.rooms_of(sid, namespace)
 
+    # -- fan-out (every manager flavour) --------------------------------------
+    def _recipients(
+        self, namespace: str, to: Room | Iterable[Room], skip: Iterable[str]
+    ) -> Iterable[tuple[str, str]]:
+        """``(sid, eio_sid)`` of the local recipients of an emit."""
+        return self.registry.participants(namespace, to, skip)
+
+    def emit_local(
+        self,
+        event: str,
+        data: Any,
+        namespace: str,
+        to: Room | Iterable[Room],
+        skip_sid: str | Iterable[str] | None,
+        callback: Callback | None,
+    ) -> None:
+        """Queue one event to every local recipient; encode once when no ack is asked."""
+        server = self.server
+        assert server is not None, "manager used before set_server()"
+        args = server.data_to_args(data)
+        skip: Iterable[str] = (
+            () if skip_sid is None else ((skip_sid,) if isinstance(skip_sid, str) else skip_sid)
+        )
+        recipients = self._recipients(namespace, to, skip)
+        pending = self.pending_disconnect.get(namespace)
+        if callback is None:
+            frames: list[str | bytes] | None = None
+            for sid, eio_sid in recipients:
+                if pending and sid in pending:
+                    continue
+                if frames is None:
+                    frames = server.serializer.encode_event(namespace, event, args)
+                server.send_frames(eio_sid, frames)
+            return
+        for sid, eio_sid in recipients:
+            if pending and sid in pending:
+                continue
+            ack_id = self._generate_ack_id(sid, callback)
+            server.send_frames(
+                eio_sid, server.serializer.encode_event(namespace, event, args, ack_id)
+            )
+
     # -- acknowledgements ----------------------------------------------------
     def _generate_ack_id(self, sid: str, callback: Callback) -> int:
         counter = self._ack_counters.get(sid)
@@ -136,41 +181,6 @@ class AsyncManager(BaseManager):
     ) -> None:
         self.emit_local(event, data, namespace, to if to is not None else room, skip_sid, callback)
 
-    def emit_local(
-        self,
-        event: str,
-        data: Any,
-        namespace: str,
-        to: Room | Iterable[Room],
-        skip_sid: str | Iterable[str] | None,
-        callback: Callback | None,
-    ) -> None:
-        """Queue one event to every local recipient; encode once when no ack is asked."""
-        server = self.server
-        assert server is not None, "manager used before set_server()"
-        args = server.data_to_args(data)
-        skip: Iterable[str] = (
-            () if skip_sid is None else ((skip_sid,) if isinstance(skip_sid, str) else skip_sid)
-        )
-        recipients = self.registry.participants(namespace, to, skip)
-        pending = self.pending_disconnect.get(namespace)
-        if callback is None:
-            frames: list[str | bytes] | None = None
-            for sid, eio_sid in recipients:
-                if pending and sid in pending:
-                    continue
-                if frames is None:
-                    frames = server.serializer.encode_event(namespace, event, args)
-                server.send_frames(eio_sid, frames)
-            return
-        for sid, eio_sid in recipients:
-            if pending and sid in pending:
-                continue
-            ack_id = self._generate_ack_id(sid, callback)
-            server.send_frames(
-                eio_sid, server.serializer.encode_event(namespace, event, args, ack_id)
-            )
-
     async def can_disconnect(self, sid: str, namespace: str) -> bool:  # type: ignore[override]
         return self.is_connected(sid, namespace)
 
@@ -195,3 +205,89 @@ class AsyncManager(BaseManager):
         result = callback(*data)
         if hasattr(result, "__await__"):
             await result
+
+
+class Manager(BaseManager):
+    """The in-memory manager of ``Server`` (single process, thread-safe)."""
+
+    name = "manager"
+
+    def __init__(self) -> None:
+        super().__init__()
+        # Reentrant, and only held around bookkeeping: never around I/O or a handler.
+        self._lock = threading.RLock()
+
+    def emit(
+        self,
+        event: str,
+        data: Any,
+        namespace: str,
+        room: Room | Iterable[Room] = None,
+        skip_sid: str | Iterable[str] | None = None,
+        callback: Callback | None = None,
+        to: Room | Iterable[Room] = None,
+        **kwargs: Any,
+    ) -> None:
+        self.emit_local(event, data, namespace, to if to is not None else room, skip_sid, callback)
+
+    def disconnect(self, sid: str, namespace: str, **kwargs: Any) -> None:
+        self.basic_disconnect(sid, namespace)
+
+    def enter_room(self, sid: str, namespace: str, room: str, eio_sid: str | None = None) -> None:
+        self.basic_enter_room(sid, namespace, room, eio_sid)
+
+    def leave_room(self, sid: str, namespace: str, room: str) -> None:
+        self.basic_leave_room(sid, namespace, room)
+
+    def close_room(self, room: str, namespace: str) -> None:
+        self.basic_close_room(room, namespace)
+
+    def trigger_callback(self, sid: str, id: int, data: list[Any]) -> None:
+        callback = self._pop_callback(sid, id)
+        if callback is not None:
+            callback(*data)
+
+    # -- the same bookkeeping, under the lock -----------------------------------
+    def connect(self, eio_sid: str, namespace: str) -> str | None:
+        with self._lock:
+            return super().connect(eio_sid, namespace)
+
+    def pre_disconnect(self, sid: str, namespace: str) -> str | None:
+        with self._lock:
+            return super().pre_disconnect(sid, namespace)
+
+    def basic_disconnect(self, sid: str, namespace: str, **kwargs: Any) -> None:
+        with self._lock:
+            super().basic_disconnect(sid, namespace, **kwargs)
+
+    def basic_enter_room(
+        self, sid: str, namespace: str, room: str, eio_sid: str | None = None
+    ) -> None:
+        with self._lock:
+            super().basic_enter_room(sid, namespace, room, eio_sid)
+
+    def basic_leave_room(self, sid: str, namespace: str, room: str) -> None:
+        with self._lock:
+            super().basic_leave_room(sid, namespace, room)
+
+    def basic_close_room(self, room: str, namespace: str) -> None:
+        with self._lock:
+            super().basic_close_room(room, namespace)
+
+    def get_rooms(self, sid: str, namespace: str) -> list[str]:
+        with self._lock:
+            return super().get_rooms(sid, namespace)
+
+    def _recipients(
+        self, namespace: str, to: Room | Iterable[Room], skip: Iterable[str]
+    ) -> Iterable[tuple[str, str]]:
+        with self._lock:
+            return list(self.registry.participants(namespace, to, skip))
+
+    def _generate_ack_id(self, sid: str, callback: Callback) -> int:
+        with self._lock:
+            return super()._generate_ack_id(sid, callback)
+
+    def _pop_callback(self, sid: str, ack_id: int) -> Callback | None:
+        with self._lock:
+            return super()._pop_callback(sid, ack_id)

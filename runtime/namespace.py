@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import inspect
-from collections.abc import AsyncIterator, Callable, Iterable
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from typing import TYPE_CHECKING, Any
 
 from runtime.base_server import accepts_positional
@@ -12,6 +12,7 @@ from runtime.rooms import Room
 
 if TYPE_CHECKING:
     from runtime.async_server import AsyncServer
+    from runtime.server import Server
 
 
 class BaseServerNamespace:
@@ -26,6 +27,17 @@ class BaseServerNamespace:
     def _handler_for(self, event: str) -> Callable[..., Any] | None:
         handler = getattr(self, "on_" + event, None)
         return handler if callable(handler) else None
+
+    def _dispatch(
+        self, event: str, args: tuple[Any, ...]
+    ) -> tuple[Callable[..., Any], tuple[Any, ...]] | None:
+        """The ``on_<event>`` method and its arguments; None for an unhandled event."""
+        handler = self._handler_for(event)
+        if handler is None:
+            return None
+        if event == "disconnect" and not accepts_positional(handler, len(args)):
+            args = args[:-1]  # legacy one-argument disconnect handlers
+        return handler, args
 
 
 class AsyncNamespace(BaseServerNamespace):
@@ -45,12 +57,10 @@ class AsyncNamespace(BaseServerNamespace):
 
     async def trigger_event(self, event: str, *args: Any) -> Any:
         """Dispatch ``event`` to ``on_<event>``; an unhandled event returns None."""
-        handler = self._handler_for(event)
-        if handler is None:
+        target = self._dispatch(event, args)
+        if target is None:
             return None
-        if event == "disconnect" and not accepts_positional(handler, len(args)):
-            args = args[:-1]  # legacy one-argument disconnect handlers
-        result = handler(*args)
+        result = target[0](*target[1])
         if inspect.isawaitable(result):
             result = await result
         return result
@@ -146,3 +156,108 @@ class AsyncNamespace(BaseServerNamespace):
 
     async def disconnect(self, sid: str, namespace: str | None = None) -> None:
         await self.server.disconnect(sid, namespace=namespace or self.namespace)
+
+
+class Namespace(BaseServerNamespace):
+    """Base class for class-based namespaces of a ``Server`` (sync).
+
+    The helpers below default ``namespace`` to this class's namespace.
+    """
+
+    server: Server
+
+    def _set_server(self, server: Server) -> None:
+        self.server = server
+
+    def trigger_event(self, event: str, *args: Any) -> Any:
+        """Dispatch ``event`` to ``on_<event>``; an unhandled event returns None."""
+        target = self._dispatch(event, args)
+        return None if target is None else target[0](*target[1])
+
+    def emit(
+        self,
+        event: str,
+        data: Any = None,
+        to: Room | Iterable[Room] = None,
+        room: Room | Iterable[Room] = None,
+        skip_sid: str | Iterable[str] | None = None,
+        namespace: str | None = None,
+        callback: Callable[..., Any] | None = None,
+        ignore_queue: bool = False,
+    ) -> None:
+        self.server.emit(
+            event,
+            data=data,
+            to=to,
+            room=room,
+            skip_sid=skip_sid,
+            namespace=namespace or self.namespace,
+            callback=callback,
+            ignore_queue=ignore_queue,
+        )
+
+    def send(
+        self,
+        data: Any,
+        to: Room | Iterable[Room] = None,
+        room: Room | Iterable[Room] = None,
+        skip_sid: str | Iterable[str] | None = None,
+        namespace: str | None = None,
+        callback: Callable[..., Any] | None = None,
+        ignore_queue: bool = False,
+    ) -> None:
+        self.server.send(
+            data,
+            to=to,
+            room=room,
+            skip_sid=skip_sid,
+            namespace=namespace or self.namespace,
+            callback=callback,
+            ignore_queue=ignore_queue,
+        )
+
+    def call(
+        self,
+        event: str,
+        data: Any = None,
+        to: str | None = None,
+        sid: str | None = None,
+        namespace: str | None = None,
+        timeout: float | None = None,
+        ignore_queue: bool = False,
+    ) -> Any:
+        return self.server.call(
+            event,
+            data=data,
+            to=to,
+            sid=sid,
+            namespace=namespace or self.namespace,
+            timeout=timeout,
+            ignore_queue=ignore_queue,
+        )
+
+    def enter_room(self, sid: str, room: str, namespace: str | None = None) -> None:
+        self.server.enter_room(sid, room, namespace=namespace or self.namespace)
+
+    def leave_room(self, sid: str, room: str, namespace: str | None = None) -> None:
+        self.server.leave_room(sid, room, namespace=namespace or self.namespace)
+
+    def close_room(self, room: str, namespace: str | None = None) -> None:
+        self.server.close_room(room, namespace=namespace or self.namespace)
+
+    def rooms(self, sid: str, namespace: str | None = None) -> list[str]:
+        return self.server.rooms(sid, namespace=namespace or self.namespace)
+
+    def get_session(self, sid: str, namespace: str | None = None) -> dict[str, Any]:
+        return self.server.get_session(sid, namespace=namespace or self.namespace)
+
+    def save_session(self, sid: str, session: dict[str, Any], namespace: str | None = None) -> None:
+        self.server.save_session(sid, session, namespace=namespace or self.namespace)
+
+    @contextmanager
+    def session(self, sid: str, namespace: str | None = None) -> Iterator[dict[str, Any]]:
+        with self.server.session(sid, namespace=namespace or self.namespace) as data:
+            yield data
+
+    def disconnect(self, sid: str, namespace: str | None = None) -> None:
+        self.server.disconnect(sid, namespace=namespace or self.namespace)

@@ -15,6 +15,7 @@ behind it. A slow reader therefore costs a task only while it is behind.
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import socket
 import struct
@@ -260,15 +261,11 @@ class RawWebSocket:
     def abort(self) -> None:
         self._ended = True
         self._broken = True
-        try:
+        with contextlib.suppress(OSError, ValueError):
             self._sock.shutdown(socket.SHUT_RDWR)
-        except (OSError, ValueError):
-            pass
 
     def finish(self) -> Iterable[bytes]:
         # The peer has had its close frame; make sure the server sees the connection end.
-        try:
+        with contextlib.suppress(OSError, ValueError):
             self._sock.shutdown(socket.SHUT_RDWR)
-        except (OSError, ValueError):
-            pass
         return self._finish()

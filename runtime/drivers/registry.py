@@ -18,7 +18,7 @@ __all__ = ["AUTO_ORDER", "SYNC_MODES", "ModeSpec", "available_modes", "get_drive
 
 @dataclass(frozen=True, slots=True)
 class ModeSpec:
-    target: str  # "module:Class" of the driver
+    target: str | None  # "module:Class" of the driver; None: not available in this runtime
     requires: tuple[str, ...]  # importable modules the mode needs
     install: str  # what to pip install when they are missing
 
@@ -31,11 +31,9 @@ SYNC_MODES: dict[str, ModeSpec] = {
     "gevent": ModeSpec(
         "runtime.drivers.gevent:GeventDriver", ("gevent", "wsproto"), "gevent wsproto"
     ),
-    "gevent_uwsgi": ModeSpec(
-        "runtime.drivers.gevent_uwsgi:GeventUwsgiDriver",
-        ("gevent", "uwsgi"),
-        "gevent uwsgi (and run under the uWSGI server)",
-    ),
+    # uWSGI's native websocket API is not driven yet: under uWSGI, auto-selection goes on
+    # to gevent (polling; websocket needs a server that exposes the socket).
+    "gevent_uwsgi": ModeSpec(None, ("gevent", "uwsgi"), "gevent uwsgi (and run under uWSGI)"),
 }
 
 AUTO_ORDER = ("eventlet", "gevent_uwsgi", "gevent", "threading")
@@ -54,19 +52,27 @@ def _missing(spec: ModeSpec) -> list[str]:
 
 
 def available_modes() -> list[str]:
-    """The sync modes whose libraries are importable, in auto-selection order."""
-    return [name for name in AUTO_ORDER if not _missing(SYNC_MODES[name])]
+    """The sync modes usable here (libraries importable), in auto-selection order."""
+    return [
+        name
+        for name in AUTO_ORDER
+        if SYNC_MODES[name].target is not None and not _missing(SYNC_MODES[name])
+    ]
 
 
 def get_driver(async_mode: str | None = None) -> SyncDriver:
     """The driver for ``async_mode``, or the first usable one when it is None."""
     if async_mode is None:
-        for name in AUTO_ORDER:
-            if name == "threading" or not _missing(SYNC_MODES[name]):
-                return get_driver(name)
-    spec = SYNC_MODES.get(async_mode or "")
+        usable = available_modes()
+        return get_driver(usable[0] if usable else "threading")
+    spec = SYNC_MODES.get(async_mode)
     if spec is None:
         raise ValueError("Invalid async_mode specified")
+    if spec.target is None:
+        raise MissingDependencyError(
+            f"async_mode={async_mode!r} is not available in this runtime yet: use 'gevent' "
+            "(gevent.pywsgi, or gunicorn -k gevent) or 'threading'"
+        )
     missing = _missing(spec)
     # threading works without wsproto too, for polling; websocket requests then fail
     # with the same message.

@@ -10,6 +10,7 @@ starting a thread for each.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from collections import deque
@@ -68,17 +69,14 @@ class WorkerPool:
                     deadline = time.monotonic() + self._idle_seconds
                     while not jobs:
                         remaining = deadline - time.monotonic()
-                        if remaining <= 0 or not cond.wait(remaining):
-                            if not jobs:
-                                self._idle -= 1
-                                self._workers -= 1
-                                return
+                        if (remaining <= 0 or not cond.wait(remaining)) and not jobs:
+                            self._idle -= 1
+                            self._workers -= 1
+                            return
                     self._idle -= 1
                 target, args = jobs.popleft()
-            try:
+            with contextlib.suppress(Exception):  # a job logs its own errors
                 target(*args)
-            except Exception:  # the job's own errors are logged by the job
-                pass
             del target, args
 
 
@@ -133,8 +131,12 @@ def take_over_socket(
     max_message_size: int,
     lock: SyncLock,
     spawn: Callable[..., Any],
+    finish: Callable[[str], Iterable[bytes]] | None = None,
 ) -> WebSocket:
-    """Answer the handshake on the request's raw socket and wrap it (needs wsproto)."""
+    """Answer the handshake on the request's raw socket and wrap it (needs wsproto).
+
+    ``finish(kind)`` ends the WSGI request afterwards (``finish_taken_over`` by default).
+    """
     try:
         from runtime.drivers.rawws import RawWebSocket, handshake_response, socket_from_environ
     except ImportError as exc:
@@ -144,4 +146,5 @@ def take_over_socket(
     sock, kind = socket_from_environ(environ)
     answer = handshake_response(environ, headers)  # ValueError before anything is written
     sock.sendall(answer)
-    return RawWebSocket(sock, max_message_size, lock, spawn, lambda: finish_taken_over(kind))
+    end = finish if finish is not None else finish_taken_over
+    return RawWebSocket(sock, max_message_size, lock, spawn, lambda: end(kind))

@@ -232,7 +232,9 @@ class EngineServer:
         if timer is not None:
             timer.join(5)
 
-    def handle_request(self, environ: WSGIEnviron, start_response: StartResponse) -> Iterable[bytes]:
+    def handle_request(
+        self, environ: WSGIEnviron, start_response: StartResponse
+    ) -> Iterable[bytes]:
         """Serve one WSGI request routed to the Engine.IO path."""
         if self._timer is None:
             with self._lock:
@@ -263,7 +265,9 @@ class EngineServer:
             return respond(start_response, HttpResponse(400))
         return respond(start_response, self._long_poll(outcome.session, request, link))
 
-    def _long_poll(self, session: Session, request: HttpRequest, link: _Link | None) -> HttpResponse:
+    def _long_poll(
+        self, session: Session, request: HttpRequest, link: _Link | None
+    ) -> HttpResponse:
         event: SyncEvent | None = None
         if link is not None:
             event = link.poll_event
@@ -279,6 +283,7 @@ class EngineServer:
                     event.clear()
             if response is not None:
                 return response
+            assert event is not None
             # The session's next PING (or its close) always wakes a parked poll.
             event.wait(self.config.ping_interval_seconds + self.config.ping_timeout)
         # cannot happen: a closed session always answers
@@ -541,5 +546,7 @@ class EngineServer:
                     handle.callback(*handle.args)
                 except Exception:
                     self._log.exception("timer callback error")
-            timeout = None if deadline is None else max(0.0, deadline + _TIMER_SLACK - self._clock())
+            timeout = (
+                None if deadline is None else max(0.0, deadline + _TIMER_SLACK - self._clock())
+            )
             self._timer_wakeup.wait(timeout)

@@ -143,11 +143,6 @@ def test_two_runtime_nodes(
         node.check_alive()
 
 
-@pytest.mark.xfail(
-    reason="AsyncServer.disconnect() returns early for a sid of another node; "
-    "it must call manager.can_disconnect() (change requested from the lead)",
-    strict=True,
-)
 def test_disconnect_a_client_of_the_other_node(
     redis_server: RedisServer, nodes: list[Node], runner: ClientRunner, tmp_path: Path
 ) -> None:

@@ -218,11 +218,6 @@ async def test_manager_disconnects_a_client_of_another_node(cluster: Cluster) ->
     assert not b.manager.is_connected(sb, "/")
 
 
-@pytest.mark.xfail(
-    reason="AsyncServer.disconnect() returns early for a sid of another node; "
-    "it must call manager.can_disconnect() (change requested from the lead)",
-    strict=True,
-)
 async def test_server_disconnects_a_client_of_another_node(cluster: Cluster) -> None:
     a, b = cluster.nodes
     await a.client()

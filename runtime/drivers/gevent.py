@@ -1,0 +1,101 @@
+"""The ``gevent`` async mode: greenlets, on ``gevent.pywsgi`` or ``gunicorn -k gevent``.
+
+Websockets come from gevent-websocket when its handler upgraded the request
+(``environ['wsgi.websocket']``); otherwise the raw socket is taken over, as in the
+threading mode (gevent's sockets yield instead of blocking). Monkey-patching is not
+required: the edge only waits on gevent events, and its lock is never held across
+a switch.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import threading
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
+from runtime.drivers.base import SyncEvent, SyncLock, WebSocket, WSGIEnviron
+from runtime.drivers.threading import take_over_socket
+
+__all__ = ["GeventDriver", "GeventWebSocket"]
+
+# Imported by name: gevent is optional, and this module is only loaded for this mode.
+gevent: Any = importlib.import_module("gevent")
+gevent_event: Any = importlib.import_module("gevent.event")
+
+
+class GeventWebSocket:
+    """gevent-websocket's ``environ['wsgi.websocket']`` as the edge's ``WebSocket``."""
+
+    inline_writes = False  # its send may switch greenlets: the edge writes from a greenlet
+
+    def __init__(self, ws: Any) -> None:
+        self._ws = ws
+
+    def receive(self) -> str | bytes | None:
+        try:
+            message = self._ws.receive()
+        except Exception:  # geventwebsocket.WebSocketError: the connection broke
+            return None
+        if isinstance(message, bytearray):
+            return bytes(message)
+        result: str | bytes | None = message
+        return result
+
+    def send(self, frames: Sequence[str | bytes]) -> bool:
+        try:
+            for frame in frames:
+                self._ws.send(frame, binary=not isinstance(frame, str))
+        except Exception:
+            return False
+        return True
+
+    def close(self, code: int) -> None:
+        with contextlib.suppress(Exception):
+            self._ws.close(code)
+
+    def abort(self) -> None:
+        handler = getattr(self._ws, "handler", None)
+        sock = getattr(handler, "socket", None)
+        try:
+            if sock is not None:
+                sock.shutdown(2)
+            else:
+                self._ws.close(1006)
+        except Exception:
+            pass
+
+    def finish(self) -> Iterable[bytes]:
+        return []
+
+
+class GeventDriver:
+    """Greenlets, gevent events, and gevent-websocket or the raw socket."""
+
+    name = "gevent"
+
+    def spawn(self, target: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        return gevent.spawn(target, *args, **kwargs)
+
+    def submit(self, target: Callable[..., Any], *args: Any) -> None:
+        gevent.spawn(target, *args)
+
+    def sleep(self, seconds: float = 0) -> None:
+        gevent.sleep(seconds)
+
+    def event(self) -> SyncEvent:
+        event: SyncEvent = gevent_event.Event()
+        return event
+
+    def lock(self) -> SyncLock:
+        # Held only around bookkeeping that never switches greenlets.
+        return threading.Lock()
+
+    def accept_websocket(
+        self, environ: WSGIEnviron, headers: Sequence[tuple[str, str]], max_message_size: int
+    ) -> WebSocket:
+        ws = environ.get("wsgi.websocket")
+        if ws is not None:
+            return GeventWebSocket(ws)
+        return take_over_socket(environ, headers, max_message_size, self.lock(), self.spawn)
