@@ -15,7 +15,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from sdkgen import asyncapi, ir
+from sdkgen import asyncapi, clients, ir
 from sdkgen._version import __version__
 from sdkgen.analyze import analyse
 from sdkgen.diagnostics import Diagnostic, has_errors
@@ -53,6 +53,7 @@ def build(contracts: Path, *, progress: Progress | None = None) -> BuildResult:
     files = render(api, environment())
     files[LOCK_FILE] = dumps(lock)
     files.update(asyncapi.files(lock, api.tool_version))
+    files.update(clients.files(api, lock))  # generated Python and TypeScript clients
     if progress is not None:
         for ns in api.namespaces:
             progress(ns)

@@ -45,6 +45,11 @@ class NamespaceShape:
     binary_auth: bool
     events: tuple[EventShape, ...]  # sorted by wire name
     definitions: Definitions  # sorted by name
+    written: frozenset[str] = frozenset()  # definitions the client sends (payloads, acks, auth)
+
+    def read_only(self, name: str) -> bool:
+        """Only ever received: the server sends every field, defaults included."""
+        return name not in self.written
 
     @property
     def client_events(self) -> tuple[EventShape, ...]:
@@ -130,10 +135,39 @@ class _Table:
             body = _rewrite(defs[name], renames)
             self.defs.setdefault(renames.get(name, name), body)
         top = _rewrite(schema, renames)
-        title = str(top.get("title") or "Model")
+        ref = top.get("$ref")
+        if isinstance(ref, str) and ref.startswith(_REF) and set(top) <= {"$ref", "description"}:
+            return ref[len(_REF) :]  # the position is a named model already in the table
+        title = str(top.get("title") or "Anonymous")
         target, _ = self._free(title, top)
         self.defs.setdefault(target, top)
         return target
+
+
+def _refs(node: Any) -> set[str]:
+    if isinstance(node, dict):
+        found = set()
+        for key, value in node.items():
+            if key == "$ref" and isinstance(value, str) and value.startswith(_REF):
+                found.add(value[len(_REF) :])
+            else:
+                found |= _refs(value)
+        return found
+    if isinstance(node, list):
+        return set().union(*(_refs(item) for item in node)) if node else set()
+    return set()
+
+
+def _reachable(defs: Definitions, roots: set[str]) -> frozenset[str]:
+    seen: set[str] = set()
+    todo = list(roots)
+    while todo:
+        name = todo.pop()
+        if name in seen or name not in defs:
+            continue
+        seen.add(name)
+        todo.extend(_refs(defs[name]))
+    return frozenset(seen)
 
 
 def namespace_shapes(lock: dict[str, Any]) -> tuple[NamespaceShape, ...]:
@@ -144,11 +178,16 @@ def namespace_shapes(lock: dict[str, Any]) -> tuple[NamespaceShape, ...]:
         table = _Table()
         auth = ns.get("auth")
         auth_name = table.add(auth) if auth else None
+        writes = {auth_name} if auth_name else set()
         events = []
         for wire in sorted(ns["events"]):
             e = ns["events"][wire]
             payload = table.add(e["payload"])
             ack = table.add(e["ack"]) if e.get("ack") else None
+            if e["direction"] == "client_to_server":
+                writes.add(payload)
+            elif ack is not None:
+                writes.add(ack)  # the client answers server calls
             events.append(
                 EventShape(
                     wire_name=wire,
@@ -174,6 +213,7 @@ def namespace_shapes(lock: dict[str, Any]) -> tuple[NamespaceShape, ...]:
                 binary_auth=bool(auth["binary"]) if auth else False,
                 events=tuple(events),
                 definitions=dict(sorted(table.defs.items())),
+                written=_reachable(table.defs, writes),
             )
         )
     return tuple(shapes)
