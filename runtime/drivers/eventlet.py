@@ -39,9 +39,13 @@ class GreenTask:
 
 def _finish(kind: str) -> Iterable[bytes]:
     if kind == "eventlet":
-        # eventlet.wsgi writes nothing more for this sentinel (its websocket module's way)
-        handled: Iterable[bytes] = eventlet_wsgi.ALREADY_HANDLED
-        return handled
+        # Tell eventlet.wsgi the socket is done with, its websocket module's way: a
+        # sentinel response before eventlet 0.34, a flag on the request's green local since.
+        sentinel: Iterable[bytes] | None = getattr(eventlet_wsgi, "ALREADY_HANDLED", None)
+        if sentinel is not None:
+            return sentinel
+        eventlet_wsgi.WSGI_LOCAL.already_handled = True
+        return []
     return finish_taken_over(kind)
 
 

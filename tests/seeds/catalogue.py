@@ -2,8 +2,8 @@
 
 ``run``    an asyncio example: executed unchanged on ``runtime`` by the test named
            in ``test`` (in a test_guide_*.py module).
-``later``  an example for a mode this issue does not cover (sync ``Server``, WSGI,
-           gevent, eventlet, aiohttp, tornado, sanic, message queues, Admin UI):
+``later``  an example for a mode not served yet (gevent_uwsgi, gunicorn green workers,
+           aiohttp, tornado, sanic, message queues, Admin UI):
            skipped, with the issue it waits for. When the guide describes the
            same feature for asyncio (guide lines 11-12: "the methods in the two
            servers are the same, [...] in the asyncio server most methods are
@@ -74,17 +74,20 @@ CATALOGUE: dict[str, Entry] = {
     # --- guide: the python-socketio server guide -----------------------------
     "guide:Installation#1": prose(20, "a899bbd93b63", "pip install line"),
     "guide:Installation#2": prose(26, "3f17b5d042c8", "pip install line"),
-    "guide:Creating a Server Instance#1": later(
-        33, "6ac6b25144a3", Issue.SYNC_SERVER, "socketio.Server()"
+    "guide:Creating a Server Instance#1": run(
+        33, "6ac6b25144a3", "test_sync_server_as_wsgi_app", "socketio.Server()"
     ),
     "guide:Creating a Server Instance#2": run(
         41, "1bf4d9785c32", "test_create_async_server", "AsyncServer() serves clients"
     ),
-    "guide:Running as a WSGI Application#1": later(
-        61, "2c1399170c45", Issue.WSGI, "socketio.WSGIApp"
+    "guide:Running as a WSGI Application#1": run(
+        61, "2c1399170c45", "test_sync_server_as_wsgi_app", "socketio.WSGIApp"
     ),
-    "guide:Running as a WSGI Application#2": later(
-        72, "eb9cce7c8662", Issue.WSGI, "socketio.WSGIApp with a Flask/Django app"
+    "guide:Running as a WSGI Application#2": run(
+        72,
+        "eb9cce7c8662",
+        "test_wsgi_app_with_other_app",
+        "socketio.WSGIApp with a Flask/Django app",
     ),
     "guide:Running as an ASGI Application#1": run(
         81, "a5fef4fa0537", "test_asgi_app", "ASGIApp(sio) serves clients"
@@ -110,13 +113,11 @@ CATALOGUE: dict[str, Entry] = {
     "guide:Serving Static Files#5": run(
         157, "a15e6b426dbb", "test_static_files_default_content_type", "'' with content_type"
     ),
-    "guide:Serving Static Files#6": later(
+    "guide:Serving Static Files#6": run(
         165,
         "4f88fdb16c8b",
-        Issue.WSGI,
-        "starts with socketio.Server + WSGIApp; its ASGI half is the epilogue of every "
-        "static-files test",
-        asyncio_form="test_static_files_by_url",
+        "test_static_files_on_wsgi",
+        "starts with socketio.Server + WSGIApp; its ASGI half is the epilogue of every static-files test",
     ),
     "guide:Listening to Events#1": run(
         201, "1165c97a2b5e", "test_listening_plain_handlers", "plain handlers on AsyncServer"
@@ -139,32 +140,50 @@ CATALOGUE: dict[str, Entry] = {
     "guide:Catch-All Event Handlers#2": run(
         286, "d4e27073a640", "test_catch_all_coroutine", "'*' coroutine handler"
     ),
-    "guide:Emitting Events to Clients#1": later(
-        303, "f2e2b5b58833", Issue.SYNC_SERVER, _SYNC_CALL, asyncio_form="test_emit_broadcast"
+    "guide:Emitting Events to Clients#1": run(
+        303,
+        "f2e2b5b58833",
+        "test_emit_broadcast",
+        "sync Server form: on AsyncServer the call is a coroutine that is never awaited",
     ),
-    "guide:Emitting Events to Clients#2": later(
-        316, "9cd663dbc027", Issue.SYNC_SERVER, _SYNC_CALL, asyncio_form="test_emit_to_one_client"
+    "guide:Emitting Events to Clients#2": run(
+        316,
+        "9cd663dbc027",
+        "test_emit_to_one_client",
+        "sync Server form: on AsyncServer the call is a coroutine that is never awaited",
     ),
     "guide:Acknowledging Events#1": run(
         332, "2a6f07713314", "test_handler_return_is_the_ack", "returned tuple is the ack"
     ),
-    "guide:Requesting Client Acknowledgements#1": later(
-        350, "20ff92ab2bb6", Issue.SYNC_SERVER, _SYNC_CALL, asyncio_form="test_call_waits_for_ack"
+    "guide:Requesting Client Acknowledgements#1": run(
+        350,
+        "20ff92ab2bb6",
+        "test_call_waits_for_ack",
+        "sync Server form: on AsyncServer the call is a coroutine that is never awaited",
     ),
-    "guide:Requesting Client Acknowledgements#2": later(
-        358, "ef26f063d6e8", Issue.SYNC_SERVER, _SYNC_CALL, asyncio_form="test_emit_callback"
+    "guide:Requesting Client Acknowledgements#2": run(
+        358,
+        "ef26f063d6e8",
+        "test_emit_callback",
+        "sync Server form: on AsyncServer the call is a coroutine that is never awaited",
     ),
-    "guide:Rooms#1": later(
-        382, "d8593d9ae879", Issue.SYNC_SERVER, _SYNC_CALL, asyncio_form="test_rooms_enter_leave"
+    "guide:Rooms#1": run(
+        382,
+        "d8593d9ae879",
+        "test_rooms_enter_leave",
+        "sync Server form: on AsyncServer the call is a coroutine that is never awaited",
     ),
-    "guide:Rooms#2": later(
-        398, "cea1e79313db", Issue.SYNC_SERVER, _SYNC_CALL, asyncio_form="test_rooms_skip_sid"
+    "guide:Rooms#2": run(
+        398,
+        "cea1e79313db",
+        "test_rooms_skip_sid",
+        "sync Server form: on AsyncServer the call is a coroutine that is never awaited",
     ),
     "guide:Decorator-Based Namespaces#1": run(
         422, "2de2dd7060b4", "test_decorator_namespace", "handlers in /chat"
     ),
-    "guide:Class-Based Namespaces#1": later(
-        447, "d59c730fc59a", Issue.SYNC_SERVER, "socketio.Namespace (sync)"
+    "guide:Class-Based Namespaces#1": run(
+        447, "d59c730fc59a", "test_sync_class_based_namespace", "socketio.Namespace (sync)"
     ),
     "guide:Class-Based Namespaces#2": run(
         463, "24e82b9141d6", "test_class_based_namespace", "AsyncNamespace registered on /test"
@@ -178,16 +197,19 @@ CATALOGUE: dict[str, Entry] = {
     "guide:Catch-All Namespaces#3": run(
         519, "7a472abfd0ef", "test_catch_all_event_and_namespace", "'*' event in '*' namespace"
     ),
-    "guide:User Sessions#1": later(
-        537, "badf37001a82", Issue.SYNC_SERVER, _SYNC_CALL + " (its asyncio form is line 549)"
+    "guide:User Sessions#1": run(
+        537,
+        "badf37001a82",
+        "test_sync_sessions",
+        "sync Server form: on AsyncServer the call is a coroutine that is never awaited (its asyncio form is line 549)",
     ),
     "guide:User Sessions#2": run(
         549, "37e7da50bdd5", "test_session_save_get", "save_session / get_session"
     ),
-    "guide:User Sessions#3": later(
+    "guide:User Sessions#3": run(
         561,
         "fc9e71996f9a",
-        Issue.SYNC_SERVER,
+        "test_sync_sessions",
         "`with sio.session()` (its asyncio form is line 574)",
     ),
     "guide:User Sessions#4": run(
@@ -196,19 +218,24 @@ CATALOGUE: dict[str, Entry] = {
     "guide:Monitoring and Administration#1": later(
         627, "7b877bd072d4", Issue.ADMIN_UI, "socketio.Server + instrument() for the Admin UI"
     ),
-    "guide:Debugging and Troubleshooting#1": later(
+    "guide:Debugging and Troubleshooting#1": run(
         654,
         "e4babcfb6052",
-        Issue.SYNC_SERVER,
+        "test_logger_options",
         "starts with socketio.Server(logger=True, ...); its asyncio line is run alone",
-        asyncio_form="test_logger_options",
     ),
-    "guide:Concurrency and Web Server Integration#1": later(
-        679, "f45cc6da762c", Issue.SYNC_SERVER, "Server(async_mode='threading')"
+    "guide:Concurrency and Web Server Integration#1": run(
+        679, "f45cc6da762c", "test_threading_mode", "Server(async_mode='threading')"
     ),
-    "guide:Gunicorn#1": later(734, "a0efe3f5baba", Issue.WSGI, "threading Server + WSGIApp"),
-    "guide:Gunicorn#2": later(742, "f95bf8bcd6f2", Issue.WSGI, "WSGIApp with other_wsgi_app"),
-    "guide:Gunicorn#3": later(748, "d89835d99365", Issue.WSGI, "shell: gunicorn threaded worker"),
+    "guide:Gunicorn#1": run(
+        734, "a0efe3f5baba", "test_gunicorn_threaded_module", "threading Server + WSGIApp"
+    ),
+    "guide:Gunicorn#2": run(
+        742, "f95bf8bcd6f2", "test_gunicorn_with_other_wsgi_app", "WSGIApp with other_wsgi_app"
+    ),
+    "guide:Gunicorn#3": run(
+        748, "d89835d99365", "test_gunicorn_threaded_command", "shell: gunicorn threaded worker"
+    ),
     "guide:Uvicorn (and other ASGI web servers)#1": run(
         782, "db2509af6502", "test_uvicorn_module", "async_mode='asgi' + ASGIApp"
     ),
@@ -227,10 +254,12 @@ CATALOGUE: dict[str, Entry] = {
     "guide:Aiohttp#1": later(820, "40bd7f7a2577", Issue.AIOHTTP, "async_mode='aiohttp'"),
     "guide:Aiohttp#2": later(824, "f8f5b1134077", Issue.AIOHTTP, "sio.attach(web.Application())"),
     "guide:Aiohttp#3": later(833, "f864f314bd17", Issue.AIOHTTP, "web.run_app(app)"),
-    "guide:Gevent#1": later(848, "bcfc911a82e9", Issue.GEVENT, "Server(async_mode='gevent')"),
-    "guide:Gevent#2": later(853, "a953c017ccf7", Issue.GEVENT, "WSGIApp for gevent"),
-    "guide:Gevent#3": later(860, "6bc3a27a8a51", Issue.GEVENT, "WSGIApp with other_wsgi_app"),
-    "guide:Gevent#4": later(866, "a5b97630355d", Issue.GEVENT, "pywsgi.WSGIServer"),
+    "guide:Gevent#1": run(848, "bcfc911a82e9", "test_gevent_pywsgi", "Server(async_mode='gevent')"),
+    "guide:Gevent#2": run(853, "a953c017ccf7", "test_gevent_pywsgi", "WSGIApp for gevent"),
+    "guide:Gevent#3": run(
+        860, "6bc3a27a8a51", "test_gevent_with_other_wsgi_app", "WSGIApp with other_wsgi_app"
+    ),
+    "guide:Gevent#4": run(866, "a5b97630355d", "test_gevent_pywsgi", "pywsgi.WSGIServer"),
     "guide:Gevent with Gunicorn#1": later(
         877, "78735bc2b699", Issue.GEVENT, "shell: gunicorn -k gevent"
     ),
@@ -241,8 +270,12 @@ CATALOGUE: dict[str, Entry] = {
     "guide:Tornado#1": later(918, "0ec3c3bb41b3", Issue.TORNADO, "async_mode='tornado'"),
     "guide:Tornado#2": later(923, "52167f82ad85", Issue.TORNADO, "get_tornado_handler"),
     "guide:Tornado#3": later(936, "6a1473d07a1e", Issue.TORNADO, "tornado IOLoop"),
-    "guide:Eventlet#1": later(956, "bc1f5113377d", Issue.EVENTLET, "Server(async_mode='eventlet')"),
-    "guide:Eventlet#2": later(961, "60ed7c8ba299", Issue.EVENTLET, "eventlet.wsgi.server"),
+    "guide:Eventlet#1": run(
+        956, "bc1f5113377d", "test_eventlet_wsgi_server", "Server(async_mode='eventlet')"
+    ),
+    "guide:Eventlet#2": run(
+        961, "60ed7c8ba299", "test_eventlet_wsgi_server", "eventlet.wsgi.server"
+    ),
     "guide:Eventlet with Gunicorn#1": later(
         973, "6fb2f0be9995", Issue.EVENTLET, "shell: gunicorn -k eventlet"
     ),
@@ -275,16 +308,24 @@ CATALOGUE: dict[str, Entry] = {
     "deploy:Uvicorn, Daphne, and other ASGI servers#1": run(
         99, "db2509af6502", "test_uvicorn_module", "same text as guide line 782"
     ),
-    "deploy:Eventlet#1": later(
-        117, "bc1f5113377d", Issue.EVENTLET, "Server(async_mode='eventlet')"
+    "deploy:Eventlet#1": run(
+        117, "bc1f5113377d", "test_eventlet_wsgi_server", "Server(async_mode='eventlet')"
     ),
-    "deploy:Eventlet#2": later(122, "1cb4c7b0cf85", Issue.EVENTLET, "socketio.Middleware"),
+    "deploy:Eventlet#2": run(
+        122, "1cb4c7b0cf85", "test_eventlet_wsgi_server", "socketio.Middleware"
+    ),
     "deploy:Using Gunicorn with Eventlet#1": later(
         133, "6fb2f0be9995", Issue.EVENTLET, "shell: gunicorn -k eventlet"
     ),
-    "deploy:Gevent#1": later(159, "bcfc911a82e9", Issue.GEVENT, "Server(async_mode='gevent')"),
-    "deploy:Gevent#2": later(164, "c38e79b2863d", Issue.GEVENT, "socketio.Middleware + pywsgi"),
-    "deploy:Gevent#3": later(171, "fa070363b363", Issue.GEVENT, "gevent-websocket handler"),
+    "deploy:Gevent#1": run(
+        159, "bcfc911a82e9", "test_gevent_middleware", "Server(async_mode='gevent')"
+    ),
+    "deploy:Gevent#2": run(
+        164, "c38e79b2863d", "test_gevent_middleware", "socketio.Middleware + pywsgi"
+    ),
+    "deploy:Gevent#3": run(
+        171, "fa070363b363", "test_gevent_middleware", "gevent-websocket handler"
+    ),
     "deploy:Using Gunicorn with Gevent#1": later(
         184, "18e81be7e624", Issue.GEVENT, "shell: gunicorn -k gevent"
     ),
@@ -293,11 +334,14 @@ CATALOGUE: dict[str, Entry] = {
     ),
     "deploy:uWSGI#1": later(211, "89b72e80ad31", Issue.GEVENT, "Server(async_mode='gevent_uwsgi')"),
     "deploy:uWSGI#2": later(221, "604dabbc6471", Issue.GEVENT, "shell: uwsgi --gevent"),
-    "deploy:Standard Threads#1": later(
-        237, "f45cc6da762c", Issue.SYNC_SERVER, "Server(async_mode='threading')"
+    "deploy:Standard Threads#1": run(
+        237, "f45cc6da762c", "test_threading_mode", "Server(async_mode='threading')"
     ),
-    "deploy:Standard Threads#2": later(
-        244, "0261dd2a6310", Issue.WSGI, "Flask + socketio.Middleware, threaded"
+    "deploy:Standard Threads#2": run(
+        244,
+        "0261dd2a6310",
+        "test_flask_threaded_middleware",
+        "Flask + socketio.Middleware, threaded",
     ),
 }
 

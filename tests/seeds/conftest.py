@@ -19,6 +19,7 @@ class Serve(Protocol):
         prelude: str = "",
         epilogue: str = "",
         files: Mapping[str, bytes] | None = None,
+        runner: harness.Runner = harness.UVICORN,
     ) -> harness.Server: ...
 
 
@@ -42,9 +43,23 @@ def server_python(implementation: str, pysio: Path) -> Path:
     return harness.server_python(implementation, pysio)
 
 
+@pytest.fixture(scope="session")
+def green_python() -> Callable[[], Path]:
+    """The interpreter of the gevent/eventlet venv, created on first use only."""
+
+    def get() -> Path:
+        from tests.runtime.test_wsgi_live import ensure_green_venv
+
+        return ensure_green_venv()
+
+    return get
+
+
 @pytest.fixture
-def serve(implementation: str, server_python: Path, tmp_path: Path) -> Iterator[Serve]:
-    """Start a uvicorn server for guide blocks; every server is stopped at teardown."""
+def serve(
+    implementation: str, server_python: Path, green_python: Callable[[], Path], tmp_path: Path
+) -> Iterator[Serve]:
+    """Start a server for guide blocks; every server is stopped at teardown."""
     with ExitStack() as stack:
         count = 0
 
@@ -53,14 +68,16 @@ def serve(implementation: str, server_python: Path, tmp_path: Path) -> Iterator[
             prelude: str = "",
             epilogue: str = "",
             files: Mapping[str, bytes] | None = None,
+            runner: harness.Runner = harness.UVICORN,
         ) -> harness.Server:
             nonlocal count
             count += 1
             source = harness.module_source(implementation, blocks, prelude, epilogue)
             workdir = tmp_path / f"server{count}"
             env = harness.server_env(implementation)
+            python = green_python() if runner.green else server_python
             return stack.enter_context(
-                harness.serve_module(source, workdir, server_python, env, files)
+                harness.serve_module(source, workdir, python, env, files, runner=runner)
             )
 
         yield start

@@ -214,6 +214,48 @@ def run_server(
             proc.wait(timeout=5)
 
 
+# The module's listening port, for blocks that pick their own (a guide's 5000 or
+# 8000): the harness substitutes a free one, and that is the only change it makes.
+PORT_TOKEN = "__SEEDS_PORT__"
+
+
+@dataclass(frozen=True, slots=True)
+class Runner:
+    """How a server module is run: the command, and which interpreter runs it.
+
+    ``argv`` gets the interpreter, the module name and the port; ``green`` runners need
+    gevent or eventlet, which live in their own venv (tests/runtime/requirements-green.txt).
+    """
+
+    name: str
+    argv: Callable[[Path, str, int], list[str]]
+    green: bool = False
+
+
+UVICORN = Runner(
+    "uvicorn",
+    lambda python, module, port: [
+        *(str(python), "-m", "uvicorn", f"{module}:app"),
+        *("--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"),
+        # long-polls may be pending at teardown
+        *("--timeout-graceful-shutdown", "1"),
+    ],
+)
+# The guide's threaded deployment (Gunicorn section): one worker, 100 threads.
+GUNICORN_THREADS = Runner(
+    "gunicorn-threads",
+    lambda python, module, port: [
+        *(str(python), "-m", "gunicorn", "--workers", "1", "--threads", "100"),
+        *("--bind", f"127.0.0.1:{port}", "--graceful-timeout", "1", f"{module}:app"),
+    ],
+)
+# A block that starts its own server (pywsgi, eventlet.wsgi, Flask's app.run).
+# Their listen address is the guide's ``('', 8000)``: the harness swaps in a free port.
+SCRIPT = Runner("script", lambda python, module, port: [str(python), f"{module}.py"])
+GUIDE_LISTEN = "('', 8000)"
+GREEN_SCRIPT = Runner(SCRIPT.name + "-green", SCRIPT.argv, green=True)
+
+
 @contextmanager
 def serve_module(
     source: str,
@@ -222,32 +264,20 @@ def serve_module(
     env: Mapping[str, str],
     files: Mapping[str, bytes] | None = None,
     module: str = "seedapp",
+    runner: Runner = UVICORN,
 ) -> Iterator[Server]:
-    """Write ``source`` as ``module``.py (plus ``files``) and serve ``module:app`` with uvicorn."""
+    """Write ``source`` as ``module``.py (plus ``files``) and serve it with ``runner``."""
     workdir.mkdir(parents=True, exist_ok=True)
     for name, content in (files or {}).items():
         path = workdir / name
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(content)
-    (workdir / f"{module}.py").write_text(source)
     port = free_port()
-    argv = [
-        str(python),
-        "-m",
-        "uvicorn",
-        f"{module}:app",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--app-dir",
-        str(workdir),
-        "--log-level",
-        "warning",
-        "--timeout-graceful-shutdown",  # long-polls may be pending at teardown
-        "1",
-    ]
-    with run_server(argv, workdir, port, env) as server:
+    source = source.replace(PORT_TOKEN, str(port))
+    if runner.argv is SCRIPT.argv:
+        source = source.replace(GUIDE_LISTEN, f"('', {port})")
+    (workdir / f"{module}.py").write_text(source)
+    with run_server(runner.argv(python, module, port), workdir, port, env) as server:
         yield server
 
 

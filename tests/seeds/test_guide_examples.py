@@ -263,6 +263,11 @@ def test_decorator_namespace(serve: Serve, drive: Drive) -> None:
 
 def test_class_based_namespace(serve: Serve, drive: Drive) -> None:
     server = serve(["guide:Class-Based Namespaces#2"], prelude=SIO, epilogue=APP)
+    check_class_based_namespace(server, drive)
+
+
+def check_class_based_namespace(server: harness.Server, drive: Drive) -> None:
+    """The guide's MyCustomNamespace on /test: on_my_event answers every /test client."""
     out = drive(
         server,
         [
@@ -360,8 +365,15 @@ def authenticate_user(environ):
 """
 
 
-def check_sessions(serve: Serve, drive: Drive, key: str) -> None:
-    server = serve([key], prelude=SIO + AUTHENTICATE, epilogue=APP)
+def check_sessions(
+    serve: Serve,
+    drive: Drive,
+    key: str,
+    sio: str = SIO,
+    app: str = APP,
+    runner: harness.Runner = harness.UVICORN,
+) -> None:
+    server = serve([key], prelude=sio + AUTHENTICATE, epilogue=app, runner=runner)
     out = drive(
         server,
         [

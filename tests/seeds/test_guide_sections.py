@@ -1,14 +1,19 @@
 """Guide sections whose examples are written for the sync ``Server``, or which have no
-example at all, checked in their asyncio form on ``AsyncServer``.
+example at all, run in both forms: the sync blocks unchanged on ``Server`` (served by
+gunicorn's threaded worker, as the guide's Gunicorn section deploys it), and their
+asyncio form on ``AsyncServer``.
 
 The guide (lines 11-12): "The methods in the two servers are the same, with the
 only difference that in the asyncio server most methods are implemented as
-coroutines." Each ``*_FORM`` below is a sync block of the guide with exactly that
-difference applied (``await``, ``async def``); its line is named beside it. The
-sync blocks themselves wait for the sync-server issue (see catalogue.py).
+coroutines." Each asyncio ``*_FORMS`` below is a sync block of the guide with exactly
+that difference applied (``await``, ``async def``); its line is named beside it. The
+sync forms paste the blocks themselves, unchanged, into probe handlers.
 """
 
 from __future__ import annotations
+
+import textwrap
+from dataclasses import dataclass
 
 import pytest
 
@@ -53,7 +58,40 @@ async def _fence(sid):
     pass
 """
 
+
+def inside(key: str) -> str:
+    """A guide block, unchanged, as the body of a probe handler."""
+    return textwrap.indent(harness.block(key).text, "    ")
+
+
+SYNC_EMIT_FORMS = f"""
+@sio.on("seeds:broadcast")
+def _broadcast(sid):
+{inside("guide:Emitting Events to Clients#1")}
+
+@sio.on("seeds:emit_to")
+def _emit_to(sid, user_sid):
+{inside("guide:Emitting Events to Clients#2")}
+
+@sio.on("seeds:call")
+def _call(sid, user_sid):
+{inside("guide:Requesting Client Acknowledgements#1")}
+    return response
+
+@sio.on("seeds:callback")
+def _callback(sid, user_sid):
+{inside("guide:Requesting Client Acknowledgements#2")}
+
+@sio.on("seeds:fence")
+def _fence(sid):
+    pass
+"""
+
 FOOBAR = [{"data": "foobar"}]
+
+
+def serve_emits(serve: Serve, form: Form) -> harness.Server:
+    return serve(prelude=form.sio, epilogue=form.emit_forms + form.app, runner=form.runner)
 
 
 def fence(client: str) -> dict[str, object]:
@@ -61,8 +99,8 @@ def fence(client: str) -> dict[str, object]:
     return emit(client, "seeds:fence", ack=True)
 
 
-def test_emit_broadcast(serve: Serve, drive: Drive) -> None:
-    server = serve(prelude=SIO, epilogue=EMIT_FORMS + APP)
+def test_emit_broadcast(serve: Serve, drive: Drive, form: Form) -> None:
+    server = serve_emits(serve, form)
     out = drive(
         server,
         [connect("a"), connect("b"), emit("a", "seeds:broadcast", ack=True), wait("b", "my event")],
@@ -72,8 +110,8 @@ def test_emit_broadcast(serve: Serve, drive: Drive) -> None:
     assert out.received("b", "my event") == [FOOBAR]
 
 
-def test_emit_to_one_client(serve: Serve, drive: Drive) -> None:
-    server = serve(prelude=SIO, epilogue=EMIT_FORMS + APP)
+def test_emit_to_one_client(serve: Serve, drive: Drive, form: Form) -> None:
+    server = serve_emits(serve, form)
     out = drive(
         server,
         [
@@ -96,8 +134,10 @@ def test_emit_to_one_client(serve: Serve, drive: Drive) -> None:
     [("pong", ["pong"]), (["several", 2], ["several", 2]), (None, [])],
     ids=["one value", "several values", "no value"],
 )
-def test_call_waits_for_ack(serve: Serve, drive: Drive, value: object, expected: object) -> None:
-    server = serve(prelude=SIO, epilogue=EMIT_FORMS + APP)
+def test_call_waits_for_ack(
+    serve: Serve, drive: Drive, form: Form, value: object, expected: object
+) -> None:
+    server = serve_emits(serve, form)
     out = drive(
         server,
         [
@@ -113,8 +153,8 @@ def test_call_waits_for_ack(serve: Serve, drive: Drive, value: object, expected:
     assert out.received("b", "my event") == [FOOBAR]
 
 
-def test_emit_callback(serve: Serve, drive: Drive) -> None:
-    server = serve(prelude=SIO, epilogue=EMIT_FORMS + APP)
+def test_emit_callback(serve: Serve, drive: Drive, form: Form) -> None:
+    server = serve_emits(serve, form)
     out = drive(
         server, [connect("a"), connect("b"), emit("a", "seeds:callback", ack=True, sid_of="b")]
     )
@@ -148,8 +188,61 @@ async def _fence(sid):
 """
 
 
-def test_rooms_enter_leave(serve: Serve, drive: Drive) -> None:
-    server = serve(prelude=SIO, epilogue=ROOM_FORMS + APP)
+# The sync blocks (lines 382 and 398) are served as they are; these are the probes.
+SYNC_ROOM_PROBES = """
+@sio.on("seeds:to_room")
+def _to_room(sid, data):
+    sio.emit('room event', data, to='chat_users')
+
+@sio.on("seeds:fence")
+def _fence(sid):
+    pass
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class Form:
+    """One of the guide's two server forms: what a test module needs of it."""
+
+    sio: str
+    app: str
+    runner: harness.Runner
+    emit_forms: str
+    room_blocks: tuple[str, ...]
+    room_forms: str
+    logging_marker: str
+
+
+FORMS = {
+    "asyncio": Form(SIO, APP, harness.UVICORN, EMIT_FORMS, (), ROOM_FORMS, "# asyncio\n"),
+    "sync": Form(
+        "sio = socketio.Server()\n",
+        "app = socketio.WSGIApp(sio)\n",
+        harness.GUNICORN_THREADS,
+        SYNC_EMIT_FORMS,
+        ("guide:Rooms#1", "guide:Rooms#2"),
+        SYNC_ROOM_PROBES,
+        "# standard Python\n",
+    ),
+}
+
+
+@pytest.fixture(params=sorted(FORMS))
+def form(request: pytest.FixtureRequest) -> Form:
+    return FORMS[request.param]
+
+
+def serve_rooms(serve: Serve, form: Form) -> harness.Server:
+    return serve(
+        form.room_blocks,
+        prelude=form.sio,
+        epilogue=form.room_forms + form.app,
+        runner=form.runner,
+    )
+
+
+def test_rooms_enter_leave(serve: Serve, drive: Drive, form: Form) -> None:
+    server = serve_rooms(serve, form)
     out = drive(
         server,
         [
@@ -171,8 +264,8 @@ def test_rooms_enter_leave(serve: Serve, drive: Drive) -> None:
     assert out.received("c", "room event") == []  # never entered
 
 
-def test_rooms_skip_sid(serve: Serve, drive: Drive) -> None:
-    server = serve(prelude=SIO, epilogue=ROOM_FORMS + APP)
+def test_rooms_skip_sid(serve: Serve, drive: Drive, form: Form) -> None:
+    server = serve_rooms(serve, form)
     out = drive(
         server,
         [
@@ -259,20 +352,19 @@ def test_cors_allowed_origins(
 # --- Debugging and Troubleshooting ----------------------------------------------
 
 
-def asyncio_half_of_logging_block() -> str:
+def half_of_logging_block(form: Form) -> str:
+    """The block from ``form``'s comment to the next blank line, unchanged."""
     text = harness.block("guide:Debugging and Troubleshooting#1").text
-    marker = "# asyncio\n"
-    assert marker in text
-    return text[text.index(marker) :]
+    assert form.logging_marker in text
+    half = text[text.index(form.logging_marker) :]
+    return half.split("\n\n")[0] + "\n"
 
 
 @pytest.mark.parametrize("logging_on", [True, False], ids=["logger=True", "default"])
-def test_logger_options(serve: Serve, drive: Drive, logging_on: bool) -> None:
+def test_logger_options(serve: Serve, drive: Drive, form: Form, logging_on: bool) -> None:
     """``logger=True, engineio_logger=True`` log to stderr; by default nothing is logged."""
-    server = serve(
-        prelude=asyncio_half_of_logging_block() if logging_on else SIO,
-        epilogue=APP,
-    )
+    prelude = "import socketio\n" + half_of_logging_block(form) if logging_on else form.sio
+    server = serve(prelude=prelude, epilogue=form.app, runner=form.runner)
     out = drive(server, [connect("a"), emit("a", "hello", data="x")])
     # Logs that help with "connection problems" name the connection: its Socket.IO
     # or its Engine.IO sid.
@@ -284,4 +376,12 @@ def test_logger_options(serve: Serve, drive: Drive, logging_on: bool) -> None:
             f"a log line naming the client ({sids})",
         )
     else:
-        assert server.stderr().strip() == "", server.stderr()
+        assert server_log(server, form).strip() == "", server.stderr()
+
+
+def server_log(server: harness.Server, form: Form) -> str:
+    """The server's stderr, without the WSGI server's own start/stop lines."""
+    lines = server.stderr().splitlines()
+    if form.runner is harness.GUNICORN_THREADS:
+        lines = [line for line in lines if "[INFO]" not in line]
+    return "\n".join(lines)
