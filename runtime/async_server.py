@@ -313,7 +313,7 @@ class AsyncServer(BaseServer):
             await self._call_reserved("disconnect", namespace, [sid], reason)
         except Exception:
             self.logger.exception("disconnect handler error")
-        self._leave_end(client, namespace)
+        self._leave_end(client, namespace, sid, reason)
         await self.manager.disconnect(sid, namespace)  # type: ignore[attr-defined]
 
     async def _close_client(self, client: ClientState, reason: str) -> None:

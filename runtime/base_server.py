@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar
 
 from runtime import exceptions
+from runtime.admin import AdminAuth, Instrumentation, Mode
 from runtime.engineio.http import HttpRequest
 from runtime.exceptions import RemoteProtocolError
 from runtime.manager import BaseManager, Callback
@@ -167,6 +168,26 @@ class BaseServer:
         self.attachment_timeout: float = kwargs.pop("attachment_timeout", 60.0)
         self.engineio_logger: bool | logging.Logger = kwargs.pop("engineio_logger", False)
         self.eio_kwargs = kwargs
+        # Set by instrument(): told about traffic, connections, rooms and events.
+        self.observer: Instrumentation | None = None
+
+    def instrument(
+        self,
+        auth: AdminAuth = None,
+        mode: Mode = "development",
+        read_only: bool = False,
+        server_id: str | None = None,
+        namespace: str = "/admin",
+        server_stats_interval: float = 2,
+    ) -> Instrumentation:
+        """Serve the Socket.IO Admin UI on ``namespace`` (see ``runtime.admin``).
+
+        ``auth``: ``False`` for none, a dict the client's auth must equal, a list of
+        such dicts, or a function of the client's auth returning (or awaiting to) a bool.
+        """
+        return Instrumentation(
+            self, auth, mode, read_only, server_id, namespace, server_stats_interval
+        )
 
     # -- registration --------------------------------------------------------
     def on(self, event: str, handler: Handler | None = None, namespace: str | None = None) -> Any:
@@ -301,6 +322,8 @@ class BaseServer:
     # -- output ------------------------------------------------------------------
     def send_frames(self, eio_sid: str, frames: list[str | bytes]) -> None:
         """Queue the engine messages of one packet to one Engine.IO session."""
+        if self.observer is not None:
+            self.observer.packets_out(frames)
         if len(frames) == 1:
             self.eio.send(eio_sid, frames[0])
         else:
@@ -322,11 +345,15 @@ class BaseServer:
         environ = build_environ(request, request.extra)
         self.clients[sid] = ClientState(sid, self.serializer.decoder(), request, environ)
         self.environ[sid] = environ
+        if self.observer is not None:
+            self.observer.raw_connection()
 
     def on_message(self, sid: str, data: str | bytes) -> Pending:
         client = self.clients.get(sid)
         if client is None:
             return None
+        if self.observer is not None:
+            self.observer.packet_in(data)
         try:
             packet = client.decoder.feed(data)
         except RemoteProtocolError as exc:
@@ -373,6 +400,8 @@ class BaseServer:
     def on_disconnect(self, sid: str, reason: str) -> Pending:
         client = self.clients.pop(sid, None)
         self.environ.pop(sid, None)
+        if self.observer is not None:
+            self.observer.raw_disconnection(sid)
         if client is not None and client.attachment_timer is not None:
             client.attachment_timer.cancel()
         if client is None or not client.namespaces:
@@ -457,6 +486,8 @@ class BaseServer:
         if not self.always_connect:
             self.send_packet(eio_sid, Packet(PacketType.CONNECT, namespace, {"sid": sid}))
         self.logger.info("%s connected to namespace %s as %s", eio_sid, namespace, sid)
+        if self.observer is not None:
+            self.observer.socket_connected(client, namespace, sid)
 
     def _reserved_target(
         self, event: str, namespace: str, args: list[Any], optional: Any
@@ -491,6 +522,8 @@ class BaseServer:
             return None
         event, *args = packet.data
         self.logger.info("received event %r from %s [%s]", event, sid, namespace)
+        if self.observer is not None:
+            self.observer.event_received(namespace, sid, packet.data)
         handler, call_args = self.find_handler(namespace, event, sid, args)
         if handler is not None:
             return handler, call_args
@@ -524,7 +557,9 @@ class BaseServer:
         self.logger.info("%s left namespace %s", sid, namespace)
         return True
 
-    def _leave_end(self, client: ClientState, namespace: str) -> None:
+    def _leave_end(self, client: ClientState, namespace: str, sid: str, reason: str) -> None:
         """After the disconnect handler: forget the namespace and its session."""
         client.namespaces.pop(namespace, None)
         client.session.pop(namespace, None)
+        if self.observer is not None:
+            self.observer.socket_disconnected(namespace, sid, reason)

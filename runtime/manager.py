@@ -95,9 +95,13 @@ class BaseManager:
         self, sid: str, namespace: str, room: str, eio_sid: str | None = None
     ) -> None:
         self.registry.enter_room(sid, namespace, room, eio_sid)
+        if self.server is not None and self.server.observer is not None:
+            self.server.observer.room_changed(True, namespace, room, sid)
 
     def basic_leave_room(self, sid: str, namespace: str, room: str) -> None:
         self.registry.leave_room(sid, namespace, room)
+        if self.server is not None and self.server.observer is not None:
+            self.server.observer.room_changed(False, namespace, room, sid)
 
     def basic_close_room(self, room: str, namespace: str) -> None:
         self.registry.close_room(room, namespace)
@@ -130,6 +134,7 @@ class BaseManager:
         )
         recipients = self._recipients(namespace, to, skip)
         pending = self.pending_disconnect.get(namespace)
+        observer = server.observer
         if callback is None:
             frames: list[str | bytes] | None = None
             for sid, eio_sid in recipients:
@@ -138,10 +143,14 @@ class BaseManager:
                 if frames is None:
                     frames = server.serializer.encode_event(namespace, event, args)
                 server.send_frames(eio_sid, frames)
+                if observer is not None:
+                    observer.event_sent(namespace, sid, event, args)
             return
         for sid, eio_sid in recipients:
             if pending and sid in pending:
                 continue
+            if observer is not None:
+                observer.event_sent(namespace, sid, event, args)
             ack_id = self._generate_ack_id(sid, callback)
             server.send_frames(
                 eio_sid, server.serializer.encode_event(namespace, event, args, ack_id)

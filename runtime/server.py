@@ -275,7 +275,7 @@ class Server(BaseServer):
             self._call_reserved("disconnect", namespace, [sid], reason)
         except Exception:
             self.logger.exception("disconnect handler error")
-        self._leave_end(client, namespace)
+        self._leave_end(client, namespace, sid, reason)
         self.manager.disconnect(sid, namespace)  # type: ignore[attr-defined]
 
     def _close_client(self, client: ClientState, reason: str) -> None:

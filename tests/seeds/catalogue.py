@@ -215,8 +215,11 @@ CATALOGUE: dict[str, Entry] = {
     "guide:User Sessions#4": run(
         574, "07450ad770d8", "test_session_context_manager", "async with sio.session()"
     ),
-    "guide:Monitoring and Administration#1": later(
-        627, "7b877bd072d4", Issue.ADMIN_UI, "socketio.Server + instrument() for the Admin UI"
+    "guide:Monitoring and Administration#1": run(
+        627,
+        "7b877bd072d4",
+        "test_admin_ui_instrumentation",
+        "socketio.Server + instrument() for the Admin UI",
     ),
     "guide:Debugging and Troubleshooting#1": run(
         654,
