@@ -248,11 +248,11 @@ CATALOGUE: dict[str, Entry] = {
     "guide:Uvicorn (and other ASGI web servers)#3": run(
         795, "496e66fa7363", "test_uvicorn_command", "shell: uvicorn --port N module:app"
     ),
-    "guide:Uvicorn (and other ASGI web servers)#4": later(
+    "guide:Uvicorn (and other ASGI web servers)#4": run(
         799,
         "aa1db531ef75",
-        Issue.GUNICORN,
-        "gunicorn is not a dependency, and the command as printed has no module:app",
+        "test_gunicorn_uvicorn_worker_command",
+        "gunicorn with uvicorn workers; the command as printed has no module:app",
     ),
     "guide:Aiohttp#1": later(820, "40bd7f7a2577", Issue.AIOHTTP, "async_mode='aiohttp'"),
     "guide:Aiohttp#2": later(824, "f8f5b1134077", Issue.AIOHTTP, "sio.attach(web.Application())"),

@@ -66,7 +66,7 @@ def test_each_kind_carries_what_it_needs() -> None:
 def test_classification_summary() -> None:
     """The counts in the report; a reclassification updates them on purpose."""
     kinds = Counter(entry.kind for entry in CATALOGUE.values())
-    assert (kinds[Kind.RUN], kinds[Kind.LATER], kinds[Kind.PROSE]) == (59, 30, 7)
+    assert (kinds[Kind.RUN], kinds[Kind.LATER], kinds[Kind.PROSE]) == (60, 29, 7)
     assert len(CATALOGUE) == len(BLOCKS) == 96
 
 

@@ -441,3 +441,26 @@ def test_uvicorn_command(
     with harness.run_server(argv, tmp_path, port, harness.server_env(implementation)) as server:
         out = drive(server, [connect("a")])
         connected(out.results[0])
+
+
+def test_gunicorn_uvicorn_worker_command(
+    implementation: str, server_python: Path, drive: Drive, tmp_path: Path
+) -> None:
+    """``gunicorn --workers 1 --worker-class uvicorn.workers.UvicornWorker --bind
+    127.0.0.1:5000`` with the block at line 782 as module.py. The guide's command stops
+    before the application; ``module:app`` is appended, and a free port replaces 5000."""
+    key = "guide:Uvicorn (and other ASGI web servers)#4"
+    command = shlex.split(harness.block(key).text)
+    assert command[0] == "gunicorn" and "127.0.0.1:5000" in command, command
+    port = harness.free_port()
+    argv = [str(server_python.parent / "gunicorn")]
+    argv += [f"127.0.0.1:{port}" if arg == "127.0.0.1:5000" else arg for arg in command[1:]]
+    argv.append("module:app")
+    source = harness.module_source(implementation, ["guide:Uvicorn (and other ASGI web servers)#1"])
+    (tmp_path / "module.py").write_text(source)
+    with harness.run_server(argv, tmp_path, port, harness.server_env(implementation)) as server:
+        out = drive(
+            server, [connect("a", transports=["websocket"]), connect("b", transports=["polling"])]
+        )
+        assert connected(out.results[0]) and out.results[0]["transport"] == "websocket"
+        assert connected(out.results[1]) and out.results[1]["transport"] == "polling"
