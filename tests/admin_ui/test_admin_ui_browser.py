@@ -12,16 +12,15 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.examples.test_browser import PNG, setup_step
+from tests.seeds import harness
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
@@ -42,41 +41,15 @@ def node_modules() -> Path:
     return HERE / "node_modules"
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
 @pytest.fixture
 def server(node_modules: Path, tmp_path: Path) -> Iterator[str]:
-    port = free_port()
-    log = tmp_path / "uvicorn.log"
+    port = harness.free_port()
     env = dict(os.environ, ADMIN_UI_DIST=str(DIST), PYTHONPATH=str(REPO))
     argv = [sys.executable, "-m", "uvicorn", "tests.admin_ui.admin_app:app"]
     argv += ["--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"]
-    with open(log, "wb") as out:
-        proc = subprocess.Popen(argv, cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT)
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            assert proc.poll() is None, log.read_text()
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                assert time.monotonic() < deadline, "the admin app did not listen"
-                time.sleep(0.05)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=5)
-        assert "Traceback" not in log.read_text(), log.read_text()
+    with harness.run_server(argv, tmp_path, port, env) as served:
+        yield served.url
+        assert "Traceback" not in served.stderr(), served.stderr()
 
 
 def test_admin_ui_shows_clients_rooms_and_server(

@@ -1,6 +1,6 @@
 """Every literal block of the user guides, classified.
 
-``run``    an asyncio example: executed unchanged on ``runtime`` by the test named
+``run``    an example executed unchanged on ``runtime`` by the test named
            in ``test`` (in a test_guide_*.py module).
 ``later``  an example for a mode not served yet (gevent_uwsgi, gunicorn green workers,
            aiohttp, tornado, sanic, message queues, Admin UI):
