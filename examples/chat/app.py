@@ -66,7 +66,6 @@ from runtime.exceptions import ConnectionRefusedError, SocketIOError
 from runtime.typed import EventError
 
 HERE = Path(__file__).parent
-CLIENT_BUNDLE = HERE / "node_modules" / "socket.io-client" / "dist" / "socket.io.min.js"
 HISTORY_ON_JOIN = 50  # messages returned in the `room:join` ack
 CATCH_UP = 50  # recent messages a delivery check asks about
 FLAG = "\N{TRIANGULAR FLAG ON POST}"  # the reaction that files a report for moderators
@@ -348,8 +347,5 @@ moderation.on_connect(moderator.connect)
 app = runtime.ASGIApp(
     sio,
     other_asgi_app=api,
-    static_files={
-        "/": str(HERE / "static" / "index.html"),
-        "/static/socket.io.min.js": str(CLIENT_BUNDLE),
-    },
+    static_files={"/": str(HERE / "static" / "index.html")},
 )

@@ -19,7 +19,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.examples.test_browser import PNG, setup_step
+from tests.examples.harness import setup_step
+from tests.examples.test_browser import PNG
 from tests.seeds import harness
 
 HERE = Path(__file__).resolve().parent

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import subprocess
@@ -77,8 +78,8 @@ class Served:
 
 
 @contextmanager
-def chat_server(log_path: Path) -> Iterator[Served]:
-    """The example app on uvicorn, on a port the OS picks."""
+def chat_server(log_path: Path, port: int = 0) -> Iterator[Served]:
+    """The example app on uvicorn, on `port` (0: a port the OS picks)."""
     command = [
         sys.executable,
         "-m",
@@ -87,8 +88,35 @@ def chat_server(log_path: Path) -> Iterator[Served]:
         "--host",
         "127.0.0.1",
         "--port",
-        "0",  # uvicorn logs the port it got
+        str(port),  # uvicorn logs the port it got
     ]
     env = dict(os.environ, CHAT_MODERATOR_TOKEN=MODERATOR_TOKEN)
     with running(command, log_path, READY, env=env) as (process, match):
         yield Served(f"http://127.0.0.1:{match[1]}", process, log_path)
+
+
+def setup_step(command: list[str], what: str, cwd: Path | None = None) -> None:
+    """Run a set-up command (bounded); fail the test with its output when it fails."""
+    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+    try:
+        done = subprocess.run(
+            command, cwd=cwd, env=env, capture_output=True, text=True, timeout=900
+        )
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        pytest.fail(f"test set-up: could not {what}: {exc}", pytrace=False)
+    if done.returncode != 0:
+        pytest.fail(
+            f"test set-up: could not {what} (exit {done.returncode}); "
+            f"`{' '.join(command)}` said:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}",
+            pytrace=False,
+        )
+
+
+def npm_ci(directory: Path) -> Path:
+    """`npm ci` in `directory` unless its node_modules was made from the current lock."""
+    stamp = directory / "node_modules" / ".lock.sha256"
+    wanted = hashlib.sha256((directory / "package-lock.json").read_bytes()).hexdigest()
+    if not (stamp.exists() and stamp.read_text().strip() == wanted):
+        setup_step(["npm", "ci", "--no-audit", "--no-fund"], f"npm ci in {directory}", directory)
+        stamp.write_text(wanted)
+    return directory / "node_modules"

@@ -1,14 +1,15 @@
 """The chat page in a real browser: two headless chromium pages talk through the example.
 
-Set-up is part of the test, since CI starts on a fresh machine: Debian's chromium is
-installed with apt when /usr/bin/chromium is missing, playwright-core (which drives
-it, and downloads no browser) with `npm ci` from the committed lock file, and the
-page's socket.io-client bundle the way `python -m examples.chat` installs it.
+The page is examples/chat/web (TypeScript on the generated client in generated/client_ts)
+bundled into static/index.html. Set-up is part of the test, since CI starts on a fresh
+machine: Debian's chromium is installed with apt when /usr/bin/chromium is missing,
+playwright-core (which drives it, and downloads no browser) with `npm ci` from the
+committed lock file, and the page is rebuilt the way `python -m examples.chat` does when
+its sources or the generated client changed.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
@@ -19,8 +20,8 @@ from typing import Any
 
 import pytest
 
-from examples.chat.__main__ import ensure_client_bundle
-from tests.examples.harness import HERE, Served, chat_server
+from examples.chat.__main__ import ensure_page
+from tests.examples.harness import HERE, Served, chat_server, npm_ci, setup_step
 
 CHROMIUM = Path("/usr/bin/chromium")
 # Reactions are emoji; without a colour emoji font the screenshots show empty boxes.
@@ -29,22 +30,6 @@ PACKAGES = {CHROMIUM: "chromium", EMOJI_FONT: "fonts-noto-color-emoji"}
 BROWSER_DIR = HERE / "browser"
 SCRIPT = BROWSER_DIR / "chat_e2e.mjs"
 PNG = b"\x89PNG\r\n\x1a\n"
-
-
-def setup_step(command: list[str], what: str, cwd: Path | None = None) -> None:
-    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
-    try:
-        done = subprocess.run(
-            command, cwd=cwd, env=env, capture_output=True, text=True, timeout=900
-        )
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        pytest.fail(f"browser test set-up: could not {what}: {exc}", pytrace=False)
-    if done.returncode != 0:
-        pytest.fail(
-            f"browser test set-up: could not {what} (exit {done.returncode}); "
-            f"`{' '.join(command)}` said:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}",
-            pytrace=False,
-        )
 
 
 @pytest.fixture(scope="session")
@@ -64,17 +49,13 @@ def chromium() -> Path:
 @pytest.fixture(scope="session")
 def playwright() -> Path:
     """`npm ci` in tests/examples/browser when node_modules is missing or stale."""
-    stamp = BROWSER_DIR / "node_modules" / ".lock.sha256"
-    wanted = hashlib.sha256((BROWSER_DIR / "package-lock.json").read_bytes()).hexdigest()
-    if not (stamp.exists() and stamp.read_text().strip() == wanted):
-        setup_step(["npm", "ci", "--no-audit", "--no-fund"], "npm ci playwright-core", BROWSER_DIR)
-        stamp.write_text(wanted)
+    npm_ci(BROWSER_DIR)
     return BROWSER_DIR
 
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
-    ensure_client_bundle()
+    ensure_page()
     with chat_server(tmp_path_factory.mktemp("browser-chat") / "uvicorn.log") as served:
         yield served
 
@@ -111,7 +92,14 @@ def test_two_browser_pages_chat(
     assert ["bob", "away"] in steps["away"]["alice"]
     # The page answered the server's delivery check; the message it lacked came back.
     assert steps["caught_up"]["bob"] == ["hello from bob", "hi bob, welcome"]
+    # A wrong password: the request promise rejected with the typed AckError, bob stays put.
+    error_ack = steps["error_ack"]
+    assert error_ack["bob"] == ["join: room:join: wrong_password: #vault needs the right password"]
+    assert error_ack["room"] == "#e2e-room"
+    assert sorted(error_ack["members"]) == ["alice (you)", "bob"]
     assert steps["errors"] == {"alice": [], "bob": []}
+    # The page and its script are one document; nothing else was fetched but the login.
+    assert steps["requests"] == {"alice": ["/", "/api/login"], "bob": ["/", "/api/login"]}
     for name in ("alice", "bob"):
         assert (shots / f"{name}.png").read_bytes().startswith(PNG)
     assert served.process.poll() is None

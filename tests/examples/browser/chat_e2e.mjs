@@ -1,4 +1,5 @@
-// Two headless chromium pages chat through the example's web page.
+// Two headless chromium pages chat through the example's web page (examples/chat/web:
+// TypeScript on the generated client, bundled into static/index.html).
 //
 //   node chat_e2e.mjs URL OUT_DIR
 //
@@ -22,10 +23,30 @@ const FLAGS = [
 ];
 const out = (fields) => process.stdout.write(JSON.stringify(fields) + "\n");
 
+// What a page loaded over HTTP besides the Socket.IO endpoint (the bundle is inline).
+function watch(page) {
+  const seen = { errors: [], requests: new Set() };
+  page.on("pageerror", (err) => seen.errors.push(String(err)));
+  page.on("console", (msg) => { if (msg.type() === "error") seen.errors.push(msg.text()); });
+  page.on("request", (request) => {
+    const { pathname } = new URL(request.url());
+    if (!pathname.startsWith("/socket.io/")) seen.requests.add(pathname);
+  });
+  return seen;
+}
+
+async function joinRoom(page, room, password = "") {
+  await page.fill("#room", room);
+  await page.fill("#password", password);
+  await page.click("#join-button");
+  await page.waitForFunction(
+    (name) => document.getElementById("room-title").textContent === "#" + name,
+    room, { timeout: WAIT },
+  );
+}
+
 async function login(page, name) {
-  const errors = [];
-  page.on("pageerror", (err) => errors.push(String(err)));
-  page.on("console", (msg) => { if (msg.type() === "error") errors.push(msg.text()); });
+  const seen = watch(page);
   await page.goto(url + "/", { timeout: WAIT });
   await page.fill("#name", name);
   await page.click("#login button");
@@ -33,13 +54,7 @@ async function login(page, name) {
     (who) => document.getElementById("status").textContent === `connected as ${who}`,
     name, { timeout: WAIT },
   );
-  await page.fill("#room", ROOM);
-  await page.click("#join-button");
-  await page.waitForFunction(
-    (room) => document.getElementById("room-title").textContent === "#" + room,
-    ROOM, { timeout: WAIT },
-  );
-  return errors;
+  return seen;
 }
 
 const texts = (page, selector) => page.$$eval(selector, (els) => els.map((e) => e.textContent));
@@ -56,8 +71,12 @@ async function main() {
   try {
     const alice = await context.newPage();
     const bob = await context.newPage();
-    const aliceErrors = await login(alice, "alice");
-    const bobErrors = await login(bob, "bob");
+    const aliceSeen = await login(alice, "alice");
+    // Alice opens a room with a password, then moves on (the page emits room:leave).
+    await joinRoom(alice, "vault", "s3cret");
+    await joinRoom(alice, ROOM);
+    const bobSeen = await login(bob, "bob");
+    await joinRoom(bob, ROOM);
     await alice.waitForFunction(
       () => [...document.querySelectorAll("#members li")].some((li) => li.textContent === "bob"),
       null, { timeout: WAIT },
@@ -101,18 +120,31 @@ async function main() {
 
     // Catch-up: bob's page "loses" alice's message; back online, the server's delivery
     // check finds it missing from the page's receipt and sends it again.
+    // The page's DOM is its record of what it received.
     await bob.evaluate(() => {
-      const [id, element] = [...seen.entries()].find(([, el]) => el.querySelector(".text").textContent === "hi bob, welcome");
-      seen.delete(id);
-      element.remove();
+      const texts = [...document.querySelectorAll("#log .message .text")];
+      texts.find((el) => el.textContent === "hi bob, welcome").closest(".message").remove();
     });
     await bob.selectOption("#presence", "online");
     await bob.waitForFunction(arrived, "hi bob, welcome", { timeout: WAIT });
     out({ step: "caught_up", bob: await texts(bob, "#log .message .text") });
 
+    // An error ack: the generated client rejects with AckError and the page shows it.
+    await bob.fill("#room", "vault");
+    await bob.fill("#password", "wrong");
+    await bob.click("#join-button");
+    await bob.waitForSelector("#log .error", { timeout: WAIT });
+    out({
+      step: "error_ack",
+      bob: await texts(bob, "#log .error"),
+      room: await bob.textContent("#room-title"),
+      members: await texts(alice, "#members li"),
+    });
+
     await alice.screenshot({ path: join(outDir, "alice.png") });
     await bob.screenshot({ path: join(outDir, "bob.png") });
-    out({ step: "errors", alice: aliceErrors, bob: bobErrors });
+    out({ step: "errors", alice: aliceSeen.errors, bob: bobSeen.errors });
+    out({ step: "requests", alice: [...aliceSeen.requests].sort(), bob: [...bobSeen.requests].sort() });
   } finally {
     await context.close();
     rmSync(profile, { recursive: true, force: true });
