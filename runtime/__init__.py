@@ -16,9 +16,19 @@ from runtime.client import (
     ClientNamespace,
     SimpleClient,
 )
+from runtime.integrations import get_tornado_handler
 from runtime.manager import AsyncManager, Manager
 from runtime.namespace import AsyncNamespace, Namespace
-from runtime.pubsub import AsyncAioPikaManager, AsyncPubSubManager, AsyncRedisManager
+from runtime.pubsub import (
+    AsyncAioPikaManager,
+    AsyncPubSubManager,
+    AsyncRedisManager,
+    KafkaManager,
+    KombuManager,
+    PubSubManager,
+    RedisManager,
+    ZmqManager,
+)
 from runtime.server import Server
 from runtime.wsgi import Middleware, WSGIApp
 
@@ -37,11 +47,17 @@ __all__ = [
     "AsyncSimpleClient",
     "Client",
     "ClientNamespace",
+    "KafkaManager",
+    "KombuManager",
     "Manager",
     "Middleware",
     "Namespace",
+    "PubSubManager",
+    "RedisManager",
     "Server",
     "SimpleClient",
     "WSGIApp",
+    "ZmqManager",
     "exceptions",
+    "get_tornado_handler",
 ]

@@ -21,12 +21,12 @@ from runtime.base_server import BaseServer, Cancellable, ClientState, Handler, m
 from runtime.eager import start_eagerly
 from runtime.engineio.asgi_edge import AsyncEngineServer
 from runtime.engineio.config import EngineConfig
+from runtime.integrations import attach, check_async_mode, handle_framework_request
 from runtime.manager import AsyncManager, BaseManager
 from runtime.rooms import Room
 from runtime.socketio.packets import Packet
 
 _ENGINE_LOGGER = logging.getLogger("engineio.server")
-_ASYNC_MODES = ("asgi",)
 
 
 class AsyncServer(BaseServer):
@@ -42,8 +42,8 @@ class AsyncServer(BaseServer):
         **kwargs: Any,
     ) -> None:
         async_mode = kwargs.pop("async_mode", None)
-        if async_mode is not None and async_mode not in _ASYNC_MODES:
-            raise ValueError("Invalid async_mode specified")
+        if async_mode is not None:
+            check_async_mode(async_mode)  # unknown: ValueError; library missing: names it
         super().__init__(
             client_manager if client_manager is not None else AsyncManager(),
             logger=logger,
@@ -52,7 +52,9 @@ class AsyncServer(BaseServer):
             namespaces=namespaces,
             **kwargs,
         )
-        self.async_mode = "asgi"
+        # None: asgi until attach() / get_tornado_handler() names the framework
+        self.async_mode: str = async_mode or "asgi"
+        self._async_mode_explicit = async_mode is not None
         self.eio: AsyncEngineServer = AsyncEngineServer(
             EngineConfig.from_kwargs(**self.eio_kwargs),
             self,
@@ -190,9 +192,20 @@ class AsyncServer(BaseServer):
         if client is not None:
             await self._leave_namespace(client, namespace, sid, self.reason.SERVER_DISCONNECT)
 
-    async def handle_request(self, scope: Any, receive: Any, send: Any) -> None:
-        """ASGI entry point for requests under the Socket.IO path."""
+    async def handle_request(self, *args: Any) -> Any:
+        """Serve a request of the Socket.IO path.
+
+        ASGI ``(scope, receive, send)``, or an aiohttp/Sanic request (returns the response).
+        """
+        if len(args) == 1:
+            return await handle_framework_request(self, args[0])
+        scope, receive, send = args
         await self.eio.handle_asgi(scope, receive, send)
+        return None
+
+    def attach(self, app: Any, socketio_path: str = "socket.io") -> None:
+        """Serve Socket.IO on an ``aiohttp.web.Application`` or a Sanic app, at ``/socketio_path/``."""
+        attach(self, app, socketio_path)
 
     def start_background_task(
         self, target: Callable[..., Coroutine[Any, Any, Any]], *args: Any, **kwargs: Any

@@ -189,6 +189,9 @@ class Server(BaseServer):
     ) -> None:
         """Disconnect ``sid`` from ``namespace``; its disconnect handler gets 'server disconnect'."""
         namespace = namespace or "/"
+        # A pub/sub manager forwards the disconnect of a sid living on another node.
+        if not ignore_queue and not self.manager.can_disconnect(sid, namespace):
+            return
         client = self._disconnect_begin(sid, namespace)
         if client is not None:
             self._leave_namespace(client, namespace, sid, self.reason.SERVER_DISCONNECT)

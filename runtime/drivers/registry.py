@@ -1,4 +1,4 @@
-"""Sync async modes by name: import strings, availability checks, auto-selection.
+"""Async modes by name: import strings, availability checks, auto-selection.
 
 As in python-socketio, ``async_mode=None`` picks the first usable mode in the order
 eventlet, gevent_uwsgi, gevent, threading; an explicit mode whose library is
@@ -9,11 +9,21 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import sys
 from dataclasses import dataclass
 
 from runtime.drivers.base import MissingDependencyError, SyncDriver
 
-__all__ = ["AUTO_ORDER", "SYNC_MODES", "ModeSpec", "available_modes", "get_driver"]
+__all__ = [
+    "ASYNC_AUTO_ORDER",
+    "ASYNC_MODES",
+    "AUTO_ORDER",
+    "SYNC_MODES",
+    "ModeSpec",
+    "available_modes",
+    "check_async_mode",
+    "get_driver",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,17 +41,34 @@ SYNC_MODES: dict[str, ModeSpec] = {
     "gevent": ModeSpec(
         "runtime.drivers.gevent:GeventDriver", ("gevent", "wsproto"), "gevent wsproto"
     ),
-    # uWSGI's native websocket API is not driven yet: under uWSGI, auto-selection goes on
-    # to gevent (polling; websocket needs a server that exposes the socket).
-    "gevent_uwsgi": ModeSpec(None, ("gevent", "uwsgi"), "gevent uwsgi (and run under uWSGI)"),
+    # ``uwsgi`` is importable only inside a uWSGI process: elsewhere the mode is missing.
+    "gevent_uwsgi": ModeSpec(
+        "runtime.drivers.gevent_uwsgi:GeventUwsgiDriver",
+        ("gevent", "uwsgi", "wsproto"),
+        "gevent wsproto uwsgi",
+    ),
 }
 
 AUTO_ORDER = ("eventlet", "gevent_uwsgi", "gevent", "threading")
+
+# AsyncServer's modes. One asyncio edge serves them all; ``target`` is the module that
+# presents the framework's requests to it (see ``runtime.integrations``).
+ASYNC_MODES: dict[str, ModeSpec] = {
+    "aiohttp": ModeSpec("runtime.integrations.aiohttp_mode", ("aiohttp",), "aiohttp"),
+    "sanic": ModeSpec("runtime.integrations.sanic_mode", ("sanic",), "sanic"),
+    "tornado": ModeSpec("runtime.integrations.tornado_mode", ("tornado",), "tornado"),
+    "asgi": ModeSpec("runtime.asgi", (), ""),
+}
+
+# python-socketio's auto-detection order for AsyncServer (ours: see runtime.integrations)
+ASYNC_AUTO_ORDER = ("aiohttp", "sanic", "tornado", "asgi")
 
 
 def _missing(spec: ModeSpec) -> list[str]:
     missing = []
     for module in spec.requires:
+        if sys.modules.get(module) is not None:  # uWSGI's embedded ``uwsgi`` has no import spec
+            continue
         try:
             found = importlib.util.find_spec(module) is not None
         except (ImportError, ValueError):
@@ -74,6 +101,11 @@ def get_driver(async_mode: str | None = None) -> SyncDriver:
             "(gevent.pywsgi, or gunicorn -k gevent) or 'threading'"
         )
     missing = _missing(spec)
+    if "uwsgi" in missing:  # the ``uwsgi`` module exists only inside a uWSGI process
+        raise MissingDependencyError(
+            f"async_mode={async_mode!r} is not available outside uWSGI: run the app with "
+            f"uwsgi --gevent 1000 --http-websockets ... (pip install {spec.install})"
+        )
     # threading works without wsproto too, for polling; websocket requests then fail
     # with the same message.
     if missing and async_mode != "threading":
@@ -84,3 +116,15 @@ def get_driver(async_mode: str | None = None) -> SyncDriver:
     module = importlib.import_module(module_name)
     driver: SyncDriver = getattr(module, class_name)()
     return driver
+
+
+def check_async_mode(async_mode: str) -> None:
+    """Raise ``ValueError`` for an unknown async mode, ``MissingDependencyError`` without its library."""
+    spec = ASYNC_MODES.get(async_mode)
+    if spec is None:
+        raise ValueError("Invalid async_mode specified")
+    missing = _missing(spec)
+    if missing:
+        raise MissingDependencyError(
+            f"async_mode={async_mode!r} needs {', '.join(missing)}: pip install {spec.install}"
+        )

@@ -1,6 +1,8 @@
 """Message-queue managers: several server processes, one set of rooms.
 
-``AsyncRedisManager`` (Redis/Valkey) and ``AsyncAioPikaManager`` (RabbitMQ) speak
+Async: ``AsyncRedisManager`` (Redis/Valkey) and ``AsyncAioPikaManager`` (RabbitMQ).
+Sync (``Server``): ``RedisManager``, ``KombuManager`` (RabbitMQ and other kombu
+transports), ``KafkaManager`` (kafka-python) and ``ZmqManager`` (pyzmq). All speak
 python-socketio's JSON pub/sub protocol on the same channel, so runtime and
 python-socketio (>= 5.14.2) nodes can run in one cluster. The broker client
 packages are optional extras, imported only when a manager is created.
@@ -14,14 +16,24 @@ from __future__ import annotations
 
 from runtime.pubsub.aiopika_manager import AsyncAioPikaManager
 from runtime.pubsub.cluster import ClusterAnswer
+from runtime.pubsub.kafka_manager import KafkaManager
+from runtime.pubsub.kombu_manager import KombuManager
 from runtime.pubsub.manager import AsyncPubSubManager
 from runtime.pubsub.messages import QueryKind
 from runtime.pubsub.redis_manager import AsyncRedisManager
+from runtime.pubsub.sync_manager import PubSubManager
+from runtime.pubsub.sync_redis_manager import RedisManager
+from runtime.pubsub.zmq_manager import ZmqManager
 
 __all__ = [
     "AsyncAioPikaManager",
     "AsyncPubSubManager",
     "AsyncRedisManager",
     "ClusterAnswer",
+    "KafkaManager",
+    "KombuManager",
+    "PubSubManager",
     "QueryKind",
+    "RedisManager",
+    "ZmqManager",
 ]

@@ -1,4 +1,4 @@
-"""Ordered, batched publishing with bounded retries (the asyncio edge of publishing).
+"""Ordered, batched publishing with bounded retries, for asyncio and sync managers.
 
 One writer task per manager sends whatever has queued up while the previous
 send was in flight as one batch (a Redis pipeline, a run of AMQP publishes), so
@@ -20,16 +20,87 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import threading
+import time
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 from runtime.pubsub.backoff import Backoff
 
-__all__ = ["Outbox"]
+__all__ = ["Attempts", "Outbox", "SyncOutbox"]
 
 Send = Callable[[list[str]], Awaitable[None]]
 
 
-class Outbox:
+class Attempts:
+    """The retry policy of publishing, shared by both outboxes: count, log, decide.
+
+    Sans-IO: the outbox sends and sleeps; this says how long to wait, or to give up.
+    """
+
+    def __init__(
+        self,
+        logger: logging.Logger,
+        attempts: int = 6,
+        backoff: Backoff | None = None,
+        name: str = "pubsub",
+    ) -> None:
+        if attempts < 1:
+            raise ValueError("attempts must be at least 1")
+        self.logger = logger
+        self.attempts = attempts
+        self.backoff = backoff if backoff is not None else Backoff(0.1, 2.0)
+        self.name = name
+        self.sent = 0
+        self.dropped = 0
+
+    def failed(self, count: int, attempt: int, exc: BaseException) -> float | None:
+        """Try ``attempt`` of ``count`` messages failed: the delay before the next, or None."""
+        if attempt < self.attempts:
+            delay = self.backoff.next_delay()
+            self.logger.error(
+                "%s: cannot publish %d message(s) (attempt %d/%d): %s; retrying in %.2f s",
+                self.name,
+                count,
+                attempt,
+                self.attempts,
+                _describe(exc),
+                delay,
+            )
+            return delay
+        self.backoff.reset()
+        self.dropped += count
+        self.logger.error(
+            "%s: giving up after %d attempts: %d message(s) DROPPED (%d dropped so far)",
+            self.name,
+            self.attempts,
+            count,
+            self.dropped,
+        )
+        return None
+
+    def succeeded(self, count: int, attempt: int) -> None:
+        if attempt > 1:
+            self.logger.warning("%s: publishing works again", self.name)
+        self.backoff.reset()
+        self.sent += count
+
+
+class _Counters:
+    policy: Attempts
+
+    @property
+    def sent(self) -> int:
+        """Messages the broker took."""
+        return self.policy.sent
+
+    @property
+    def dropped(self) -> int:
+        """Messages given up on."""
+        return self.policy.dropped
+
+
+class Outbox(_Counters):
     """Queue payloads for one writer task that sends them in order, in batches."""
 
     def __init__(
@@ -40,15 +111,8 @@ class Outbox:
         backoff: Backoff | None = None,
         name: str = "pubsub",
     ) -> None:
-        if attempts < 1:
-            raise ValueError("attempts must be at least 1")
         self._send = send
-        self.logger = logger
-        self.attempts = attempts
-        self.backoff = backoff if backoff is not None else Backoff(0.1, 2.0)
-        self.name = name
-        self.sent = 0
-        self.dropped = 0
+        self.policy = Attempts(logger, attempts, backoff, name)
         self._pending: list[str] = []
         self._batch: asyncio.Future[bool] | None = None
         self._wakeup: asyncio.Event | None = None
@@ -89,41 +153,21 @@ class Outbox:
                     batch.set_result(ok)
 
     async def _deliver(self, payloads: list[str]) -> bool:
-        for attempt in range(1, self.attempts + 1):
+        attempt = 1
+        while True:
             try:
                 await self._send(payloads)
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
-                if attempt == self.attempts:
-                    break
-                delay = self.backoff.next_delay()
-                self.logger.error(
-                    "%s: cannot publish %d message(s) (attempt %d/%d): %s; retrying in %.2f s",
-                    self.name,
-                    len(payloads),
-                    attempt,
-                    self.attempts,
-                    _describe(exc),
-                    delay,
-                )
+                delay = self.policy.failed(len(payloads), attempt, exc)
+                if delay is None:
+                    return False
                 await asyncio.sleep(delay)
+                attempt += 1
                 continue
-            if attempt > 1:
-                self.logger.warning("%s: publishing works again", self.name)
-            self.backoff.reset()
-            self.sent += len(payloads)
+            self.policy.succeeded(len(payloads), attempt)
             return True
-        self.backoff.reset()
-        self.dropped += len(payloads)
-        self.logger.error(
-            "%s: giving up after %d attempts: %d message(s) DROPPED (%d dropped so far)",
-            self.name,
-            self.attempts,
-            len(payloads),
-            self.dropped,
-        )
-        return False
 
     async def close(self) -> None:
         """Stop the writer; messages not yet sent are dropped (their callers get False)."""
@@ -133,11 +177,86 @@ class Outbox:
             with contextlib.suppress(asyncio.CancelledError):
                 await writer
         if self._pending:
-            self.dropped += len(self._pending)
+            self.policy.dropped += len(self._pending)
             self._pending = []
         batch, self._batch = self._batch, None
         if batch is not None and not batch.done():
             batch.set_result(False)
+
+
+class _SyncBatch:
+    __slots__ = ("ok", "payloads")
+
+    def __init__(self) -> None:
+        self.payloads: list[str] = []
+        self.ok: bool | None = None  # None until sent or dropped
+
+
+class SyncOutbox(_Counters):
+    """The outbox of sync servers: no writer thread, the emitting threads send.
+
+    Whoever holds the send lock sends everything queued so far as one batch
+    (its own message and those of threads that queued while it waited), so
+    order is kept and a burst costs few round trips. ``put()`` returns once its
+    message is sent or dropped. Locks come from the server's async mode, so
+    gevent/eventlet greenlets yield instead of blocking the hub.
+    """
+
+    def __init__(
+        self,
+        send: Callable[[list[str]], None],
+        logger: logging.Logger,
+        attempts: int = 6,
+        backoff: Backoff | None = None,
+        name: str = "pubsub",
+        lock: Callable[[], Any] = threading.Lock,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self._send = send
+        self.policy = Attempts(logger, attempts, backoff, name)
+        self._sleep = sleep
+        self._state = lock()  # guards _batch
+        self._sending = lock()  # one batch on the wire at a time
+        self._batch = _SyncBatch()
+        self._closed = False
+
+    def put(self, payload: str) -> bool:
+        """Publish ``payload``; True once the broker has it, False if it was dropped."""
+        with self._state:
+            if self._closed:
+                self.policy.dropped += 1
+                return False
+            batch = self._batch
+            batch.payloads.append(payload)
+        with self._sending:
+            if batch.ok is None:
+                with self._state:
+                    if self._batch is batch:
+                        self._batch = _SyncBatch()
+                batch.ok = self._deliver(batch.payloads)
+        return batch.ok
+
+    def _deliver(self, payloads: list[str]) -> bool:
+        attempt = 1
+        while not self._closed:
+            try:
+                self._send(payloads)
+            except Exception as exc:
+                delay = self.policy.failed(len(payloads), attempt, exc)
+                if delay is None:
+                    return False
+                self._sleep(delay)
+                attempt += 1
+                continue
+            self.policy.succeeded(len(payloads), attempt)
+            return True
+        self.policy.dropped += len(payloads)
+        return False
+
+    def close(self) -> None:
+        """Refuse new messages; a batch being retried gives up at its next try."""
+        with self._state:
+            self._closed = True
 
 
 def _describe(exc: BaseException) -> str:

@@ -22,7 +22,7 @@ from urllib.parse import unquote, urlparse
 
 from runtime.pubsub.manager import AsyncPubSubManager
 
-__all__ = ["AsyncRedisManager", "parse_sentinel_url"]
+__all__ = ["AsyncRedisManager", "client_module", "connect", "parse_sentinel_url"]
 
 _SCHEMES = {
     "redis": "redis",
@@ -61,13 +61,13 @@ def parse_sentinel_url(
     return sentinels, service, kwargs
 
 
-def _client_module(url: str) -> ModuleType:
-    """``redis.asyncio`` or ``valkey.asyncio``, as the URL scheme asks."""
+def client_module(url: str, flavour: str = ".asyncio") -> ModuleType:
+    """``redis.asyncio`` or ``valkey.asyncio`` (``flavour=""``: the sync client), per URL scheme."""
     scheme = urlparse(url).scheme.lower()
     if scheme == "unix":
         for package in ("redis", "valkey"):
             try:
-                return importlib.import_module(f"{package}.asyncio")
+                return importlib.import_module(package + flavour)
             except ImportError:
                 continue
         raise RuntimeError(
@@ -77,11 +77,35 @@ def _client_module(url: str) -> ModuleType:
         raise ValueError(f"Unsupported Redis URL scheme: {scheme}")
     package = _SCHEMES[scheme]
     try:
-        return importlib.import_module(f"{package}.asyncio")
+        return importlib.import_module(package + flavour)
     except ImportError:
         raise RuntimeError(
             f'{package.capitalize()} package is not installed (Run "pip install {package}").'
         ) from None
+
+
+def connect(module: ModuleType, url: str, redis_options: dict[str, Any], channel: str) -> Any:
+    """A new client (its own connection pool) of ``module`` for ``url``.
+
+    The client's own retries are off unless ``redis_options`` sets ``retry``: the
+    manager's policies decide, and log. A sentinel URL without a service name
+    uses the channel as the service, as python-socketio does.
+    """
+    options = dict(redis_options)
+    if "retry" not in options:
+        retry = importlib.import_module(module.__name__ + ".retry")
+        backoff = importlib.import_module(module.__name__.split(".")[0] + ".backoff")
+        options["retry"] = retry.Retry(backoff.NoBackoff(), 0)
+    scheme = urlparse(url).scheme.lower()
+    if scheme != "unix":  # unix-socket connections take neither option
+        options.setdefault("socket_connect_timeout", 5.0)
+        options.setdefault("socket_keepalive", True)
+    if scheme.endswith("+sentinel"):
+        sentinels, service, kwargs = parse_sentinel_url(url)
+        options.update(kwargs)
+        sentinel = module.sentinel.Sentinel(sentinels, **options)
+        return sentinel.master_for(service or channel)
+    return module.Redis.from_url(url, **options)
 
 
 class AsyncRedisManager(AsyncPubSubManager):
@@ -101,27 +125,11 @@ class AsyncRedisManager(AsyncPubSubManager):
         super().__init__(channel=channel, write_only=write_only, logger=logger, json=json)
         self.redis_url = url
         self.redis_options: dict[str, Any] = dict(redis_options or {})
-        self._module = _client_module(url)
+        self._module = client_module(url)
         self.redis: Any = None  # the publishing client
 
     def _connect(self) -> Any:
-        """A new client (its own connection pool) for ``redis_url``."""
-        module = self._module
-        options = dict(self.redis_options)
-        if "retry" not in options:
-            retry = importlib.import_module(module.__name__ + ".retry")
-            backoff = importlib.import_module(module.__name__.split(".")[0] + ".backoff")
-            options["retry"] = retry.Retry(backoff.NoBackoff(), 0)
-        scheme = urlparse(self.redis_url).scheme.lower()
-        if scheme != "unix":  # unix-socket connections take neither option
-            options.setdefault("socket_connect_timeout", 5.0)
-            options.setdefault("socket_keepalive", True)
-        if scheme.endswith("+sentinel"):
-            sentinels, service, kwargs = parse_sentinel_url(self.redis_url)
-            options.update(kwargs)
-            sentinel = module.sentinel.Sentinel(sentinels, **options)
-            return sentinel.master_for(service or self.channel)
-        return module.Redis.from_url(self.redis_url, **options)
+        return connect(self._module, self.redis_url, self.redis_options, self.channel)
 
     async def _send_batch(self, payloads: list[str]) -> None:
         client = self.redis

@@ -12,7 +12,14 @@ from pathlib import Path
 
 import pytest
 
-from tests.brokers.harness import RabbitServer, RedisServer, ensure_pysio_venv
+from tests.brokers.harness import (
+    ClientRunner,
+    Node,
+    RabbitServer,
+    RedisServer,
+    ensure_pysio_venv,
+    kill,
+)
 
 
 @pytest.fixture(scope="session")
@@ -48,3 +55,24 @@ def broker(request: pytest.FixtureRequest) -> tuple[str, str]:
 def pysio_python() -> Path:
     """The python of ``.venvs/pysio-brokers`` (python-socketio + aiohttp + redis)."""
     return ensure_pysio_venv()
+
+
+@pytest.fixture
+def runner(pysio_python: Path, tmp_path: Path) -> Iterator[ClientRunner]:
+    """Real python-socketio clients (``apps/client_runner.py``), closed at teardown."""
+    clients = ClientRunner(pysio_python, tmp_path)
+    try:
+        yield clients
+    finally:
+        clients.close()
+
+
+@pytest.fixture
+def nodes() -> Iterator[list[Node]]:
+    """Node processes a test starts; each is killed by its PID at teardown."""
+    started: list[Node] = []
+    try:
+        yield started
+    finally:
+        for node in started:
+            kill(node.process)

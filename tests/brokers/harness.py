@@ -534,3 +534,27 @@ def cleanup(*stops: Callable[[], None]) -> Iterator[None]:
         for stop in stops:
             with contextlib.suppress(Exception):
                 stop()
+
+
+# -- the machine's brokers (the guide's default URLs) -------------------------------------
+
+
+def ensure_machine_brokers(redis: bool = False, rabbit: bool = False) -> None:
+    """Start the machine's Redis on 6379 / RabbitMQ on 5672 as daemons when not answering.
+
+    For blocks that use the guide's URLs as written (``'redis://'``, ``'amqp://'``). They
+    are the machine's services, left running like any system service.
+    """
+    if redis and not redis_ping(6379):
+        subprocess.run(
+            ["redis-server", "--port", "6379", "--bind", "127.0.0.1", "--daemonize", "yes"],
+            check=True,
+            capture_output=True,
+            timeout=30,
+        )
+        poll_until(lambda: redis_ping(6379) or None, 15, "redis on 6379")
+    if rabbit and not amqp_ready(5672):
+        subprocess.run(
+            ["rabbitmq-server", "-detached"], check=True, capture_output=True, timeout=60
+        )
+        poll_until(lambda: amqp_ready(5672) or None, 90, "rabbitmq on 5672")

@@ -11,7 +11,9 @@ import hashlib
 import json
 import os
 import queue
+import re
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -27,17 +29,53 @@ import pytest
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
-SERVER_APP = HERE / "apps" / "server_app.py"
+APPS = HERE / "apps"
+SERVER_APP = APPS / "server_app.py"
+SYNC_APP = APPS / "sync_app.py"
+UWSGI_ENTRY = APPS / "uwsgi_entry.py"
 PY_RUNNER = HERE / "pyclient" / "runner.py"
 JS_DIR = HERE / "js"
 JS_RUNNER = JS_DIR / "runner.js"
 VENV = REPO / ".venvs" / "pysio"
 REQUIREMENTS = HERE / "requirements-pysio.txt"
+# gevent, eventlet and uWSGI live in their own venv, so that installing them does not
+# change the automatic async_mode of the rest of the suite; runtime comes from PYTHONPATH
+DEPLOY_VENV = REPO / ".venvs" / "deploy"
+DEPLOY_REQUIREMENTS = REPO / "tests" / "deploy" / "requirements-deploy.txt"
 
 RUNTIME = "runtime"
 PYSIO = "python-socketio"
 IMPLS = (RUNTIME, PYSIO)
 TRANSPORTS = ("polling", "websocket", "upgrade")
+
+# How the interop app is served (``INTEROP_MODES``). "asgi" is uvicorn; the sync
+# ``Server`` runs in "threading" (Werkzeug threaded=True, Gunicorn --threads), "gevent"
+# (gevent.pywsgi alone, and with gevent-websocket's handler), "eventlet" (eventlet.wsgi)
+# and "gevent_uwsgi" (uWSGI --gevent --http-websockets); the asyncio frameworks serve
+# ``apps/<mode>_app.py`` when that module exists.
+ASGI = "asgi"
+SYNC_SERVERS = {  # mode -> sync_app.py --server
+    "threading": "werkzeug",
+    "gevent": "gevent",
+    "gevent-websocket": "gevent-websocket",
+    "eventlet": "eventlet",
+}
+GREEN_MODES = ("gevent", "gevent-websocket", "eventlet")
+FRAMEWORK_MODES = ("aiohttp", "tornado", "sanic")
+MODES = (
+    ASGI,
+    "threading",
+    "threading-gunicorn",
+    "gevent",
+    "gevent-websocket",
+    "eventlet",
+    "gevent_uwsgi",
+    *FRAMEWORK_MODES,
+)
+# Every scenario runs on these; the other modes run the tests marked ``interop_core``
+# (connect, acks, binary, disconnects, burst, msgpack, heartbeat) on every transport:
+# the rest exercises the shared protocol code, which a mode's edge does not change.
+FULL_MODES = (ASGI, "threading", "gevent")
 
 # Heartbeat profiles. "normal" is short so that a killed polling client is
 # noticed within seconds; "fast" is for the raw client that never answers PING.
@@ -75,6 +113,30 @@ def selected_impls() -> list[str]:
     return impls
 
 
+def framework_app(mode: str) -> Path:
+    return APPS / f"{mode}_app.py"
+
+
+def mode_available(mode: str) -> bool:
+    """Framework modes need their app module (written with the mode's runtime support)."""
+    return mode not in FRAMEWORK_MODES or framework_app(mode).exists()
+
+
+def selected_modes() -> list[str]:
+    """``INTEROP_MODES=asgi,threading``; default: every mode available here."""
+    raw = os.environ.get("INTEROP_MODES", "")
+    if not raw.strip():
+        return [mode for mode in MODES if mode_available(mode)]
+    modes = [name.strip() for name in raw.split(",") if name.strip()]
+    unknown = [name for name in modes if name not in MODES]
+    if unknown:
+        raise pytest.UsageError(f"INTEROP_MODES: unknown {unknown}; choose from {MODES}")
+    missing = [name for name in modes if not mode_available(name)]
+    if missing:
+        raise pytest.UsageError(f"INTEROP_MODES: no app module for {missing}")
+    return modes
+
+
 def is_reference(impl: str) -> bool:
     """True for python-socketio, whose known deviations some tests accept."""
     return impl == PYSIO
@@ -105,6 +167,28 @@ def ensure_pysio_venv() -> Path:
     )
     stamp.write_text(wanted)
     return python
+
+
+def ensure_venv(venv: Path, requirements: Path) -> Path:
+    """A virtualenv with ``requirements``, created or refreshed on first use."""
+    python = venv / "bin" / "python"
+    stamp = venv / ".requirements.sha256"
+    wanted = _digest(requirements)
+    if python.exists() and stamp.exists() and stamp.read_text().strip() == wanted:
+        return python
+    if not python.exists():
+        _run_setup([sys.executable, "-m", "venv", str(venv)], f"create {venv}")
+    _run_setup(
+        [str(python), "-m", "pip", "install", "--quiet", "-r", str(requirements)],
+        f"install {requirements.name} into {venv}",
+    )
+    stamp.write_text(wanted)
+    return python
+
+
+def ensure_deploy_venv() -> Path:
+    """``.venvs/deploy``: gevent, eventlet, uWSGI, Gunicorn, Flask, msgpack (tests/deploy)."""
+    return ensure_venv(DEPLOY_VENV, DEPLOY_REQUIREMENTS)
 
 
 def ensure_node_modules() -> Path:
@@ -155,7 +239,7 @@ def new_tag(prefix: str) -> str:
 
 @dataclass
 class Server:
-    """One uvicorn process serving ``server_app`` for an (impl, serializer, profile)."""
+    """One server process serving the interop app for an (impl, serializer, profile, mode)."""
 
     impl: str
     serializer: str
@@ -163,6 +247,7 @@ class Server:
     process: subprocess.Popen[bytes]
     port: int
     log_path: Path
+    mode: str = ASGI
 
     @property
     def url(self) -> str:
@@ -223,21 +308,19 @@ class Server:
         _kill(self.process)
 
 
-def start_server(
-    impl: str, serializer: str, profile: str, workdir: Path, pysio_python: Path | None
-) -> Server:
-    if impl == PYSIO:
-        assert pysio_python is not None
-        python = str(pysio_python)
-    else:
-        python = sys.executable
+def _server_command(
+    impl: str,
+    mode: str,
+    serializer: str,
+    profile: str,
+    workdir: Path,
+    name: str,
+    pysio_python: Path | None,
+) -> tuple[list[str], dict[str, str], list[socket.socket]]:
+    """How to start the app in ``mode``: command, extra environment, sockets to pass."""
     interval, timeout = PROFILES[profile]
-    name = f"{impl}-{serializer}-{profile}"
     port_file = workdir / f"{name}.port"
-    log_path = workdir / f"{name}.log"
-    cmd = [
-        python,
-        str(SERVER_APP),
+    app_args = [
         "--impl",
         impl,
         "--serializer",
@@ -249,33 +332,153 @@ def start_server(
         "--port-file",
         str(port_file),
     ]
-    env = dict(os.environ, PYTHONUNBUFFERED="1", SIO_IMPL=impl)
+    live_env = {  # what sync_app.create_app() reads under Gunicorn and uWSGI
+        "LIVE_IMPL": impl,
+        "LIVE_SERIALIZER": serializer,
+        "LIVE_PING_INTERVAL": str(interval),
+        "LIVE_PING_TIMEOUT": str(timeout),
+    }
+    if mode == ASGI:
+        python = str(pysio_python) if impl == PYSIO and pysio_python else sys.executable
+        return [python, str(SERVER_APP), *app_args], {}, []
+    if impl != RUNTIME:
+        raise pytest.UsageError(f"mode {mode!r} runs runtime only, not {impl}")
+    if mode in FRAMEWORK_MODES:
+        return [sys.executable, str(framework_app(mode)), *app_args], {}, []
+    if mode in SYNC_SERVERS:
+        python = str(ensure_deploy_venv()) if mode in GREEN_MODES else sys.executable
+        return [python, str(SYNC_APP), *app_args, "--server", SYNC_SERVERS[mode]], {}, []
+    if mode == "threading-gunicorn":
+        # Gunicorn binds the socket we pass it: the OS picked the port, nobody races for it
+        listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(128)
+        port_file.write_text(str(listener.getsockname()[1]))
+        cmd = [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "--workers",
+            "1",
+            "--threads",
+            "64",
+            "--bind",
+            f"fd://{listener.fileno()}",
+            "--no-control-socket",
+            "--graceful-timeout",
+            "1",
+            "--pythonpath",
+            str(APPS),
+            "sync_app:create_app()",
+        ]
+        return cmd, {**live_env, "LIVE_ASYNC_MODE": "threading"}, [listener]
+    if mode == "gevent_uwsgi":
+        uwsgi = ensure_deploy_venv().parent / "uwsgi"
+        cmd = [
+            str(uwsgi),
+            # a shared socket on port 0: the OS picks the port, uWSGI logs it
+            "--shared-socket",
+            "127.0.0.1:0",
+            "--http",
+            "=0",
+            "--gevent",
+            "1000",
+            "--http-websockets",
+            "--master",
+            "--wsgi-file",
+            str(UWSGI_ENTRY),
+            "--die-on-term",
+            "--need-app",  # exit when the app fails to load, instead of answering 500
+            "--disable-logging",  # no line per request
+        ]
+        return cmd, {**live_env, "LIVE_ASYNC_MODE": "gevent_uwsgi"}, []
+    raise pytest.UsageError(f"unknown interop mode {mode!r}")
+
+
+_UWSGI_BOUND = re.compile(rb"uWSGI http bound on 127\.0\.0\.1:(\d+)")
+
+
+def spawn(
+    cmd: list[str],
+    *,
+    cwd: Path,
+    env: dict[str, str],
+    log_path: Path,
+    passed: list[socket.socket] | None = None,
+) -> subprocess.Popen[bytes]:
+    """Start a server in a session of its own (see ``_kill``), its output in ``log_path``.
+
+    ``passed`` sockets are inherited by the server, then closed here.
+    """
+    passed = passed or []
+    try:
+        with log_path.open("wb") as log:
+            return subprocess.Popen(
+                cmd,
+                cwd=cwd,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+                pass_fds=tuple(sock.fileno() for sock in passed),
+            )
+    finally:
+        for sock in passed:
+            sock.close()  # the server holds its own copy
+
+
+def wait_healthy(check_alive: Callable[[], None], port: Callable[[], int | None], what: str) -> int:
+    """Poll until the server says which port it bound, then until it answers /health."""
+
+    def bound() -> int | None:
+        check_alive()
+        return port()
+
+    found = poll_until(bound, SERVER_START_TIMEOUT, f"{what} to bind")
+
+    def healthy() -> bool:
+        check_alive()
+        try:
+            return httpx.get(f"http://127.0.0.1:{found}/health", timeout=2).status_code == 200
+        except httpx.HTTPError:
+            return False
+
+    poll_until(healthy, SERVER_START_TIMEOUT, f"{what} to answer /health")
+    return found
+
+
+def start_server(
+    impl: str,
+    serializer: str,
+    profile: str,
+    workdir: Path,
+    pysio_python: Path | None,
+    mode: str = ASGI,
+) -> Server:
+    name = f"{impl}-{mode}-{serializer}-{profile}"
+    port_file = workdir / f"{name}.port"
+    log_path = workdir / f"{name}.log"
+    port_file.unlink(missing_ok=True)  # a restart must not read the last run's port
+    cmd, extra_env, passed = _server_command(
+        impl, mode, serializer, profile, workdir, name, pysio_python
+    )
+    env = dict(os.environ, PYTHONUNBUFFERED="1", SIO_IMPL=impl, **extra_env)
     if impl == RUNTIME:
         # the checkout's package first: a stale editable install can otherwise
         # resolve ``runtime`` to an empty namespace package outside the repo root
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            cmd, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
-        )
-    server = Server(impl, serializer, profile, process, 0, log_path)
+    process = spawn(cmd, cwd=REPO, env=env, log_path=log_path, passed=passed)
+    server = Server(impl, serializer, profile, process, 0, log_path, mode)
     try:
 
-        def port_ready() -> int | None:
-            server.check_alive()
+        def port() -> int | None:
+            if mode == "gevent_uwsgi":
+                found = _UWSGI_BOUND.search(log_path.read_bytes())
+                return int(found.group(1)) if found else None
             text = port_file.read_text().strip() if port_file.exists() else ""
             return int(text) if text else None
 
-        server.port = poll_until(port_ready, SERVER_START_TIMEOUT, f"{name} to bind")
-
-        def healthy() -> bool:
-            server.check_alive()
-            try:
-                return httpx.get(f"{server.url}/health", timeout=2).status_code == 200
-            except httpx.HTTPError:
-                return False
-
-        poll_until(healthy, SERVER_START_TIMEOUT, f"{name} to answer /health")
+        server.port = wait_healthy(server.check_alive, port, name)
     except BaseException:
         server.stop()
         raise
@@ -288,14 +491,23 @@ class ServerPool:
     def __init__(self, workdir: Path, pysio_python: Callable[[], Path]) -> None:
         self.workdir = workdir
         self.pysio_python = pysio_python
-        self.servers: dict[tuple[str, str, str], Server] = {}
+        self.servers: dict[tuple[str, str, str, str], Server] = {}
+        self.failed: dict[tuple[str, str, str, str], str] = {}
 
-    def get(self, impl: str, serializer: str = "default", profile: str = "normal") -> Server:
-        key = (impl, serializer, profile)
+    def get(
+        self, impl: str, serializer: str = "default", profile: str = "normal", mode: str = ASGI
+    ) -> Server:
+        key = (impl, serializer, profile, mode)
         server = self.servers.get(key)
         if server is None:
+            if key in self.failed:  # fail fast: one start attempt per module
+                pytest.fail(f"{impl}/{mode} did not start: {self.failed[key]}", pytrace=False)
             python = self.pysio_python() if impl == PYSIO else None
-            server = start_server(impl, serializer, profile, self.workdir, python)
+            try:
+                server = start_server(impl, serializer, profile, self.workdir, python, mode)
+            except pytest.fail.Exception as exc:
+                self.failed[key] = str(exc)
+                raise
             self.servers[key] = server
         server.check_alive()
         return server
@@ -307,7 +519,15 @@ class ServerPool:
 
 
 def _kill(process: subprocess.Popen[Any]) -> None:
-    """Kill one process we started, by PID, and reap it."""
+    """Kill a process we started, by PID, with its children, and reap it.
+
+    Servers start in a session of their own, so their process group is their PID:
+    Gunicorn's and uWSGI's workers go with their master.
+    """
+    # every process here is started with start_new_session=True; a group outlives its
+    # reaped leader while a worker lives, and its id is not reused before it is gone
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(process.pid, signal.SIGKILL)
     if process.poll() is None:
         with contextlib.suppress(ProcessLookupError):
             os.kill(process.pid, signal.SIGKILL)

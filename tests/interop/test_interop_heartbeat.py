@@ -26,8 +26,8 @@ DETECTION_LIMIT = 10.0  # seconds; a correct server needs about ping_interval + 
 
 
 @pytest.fixture
-def server(servers: ServerPool, server_impl: str) -> Server:
-    return servers.get(server_impl, profile="fast")
+def server(servers: ServerPool, server_impl: str, server_mode: str) -> Server:
+    return servers.get(server_impl, profile="fast", mode=server_mode)
 
 
 def parse_handshake(packet: str) -> dict[str, Any]:
@@ -61,6 +61,7 @@ def assert_ping_timeout(server: Server, tag: str, sid: str, started: float) -> N
     assert elapsed >= server.ping_interval + server.ping_timeout - 0.1, elapsed
 
 
+@pytest.mark.interop_core
 def test_silent_websocket_client(server: Server) -> None:
     tag = new_tag("raw-ws")
     url = server.url.replace("http://", "ws://") + "/socket.io/?EIO=4&transport=websocket"
@@ -92,6 +93,7 @@ def test_silent_websocket_client(server: Server) -> None:
     check_advertised_interval(handshake, server)
 
 
+@pytest.mark.interop_core
 def test_silent_polling_client(server: Server) -> None:
     tag = new_tag("raw-poll")
     endpoint = f"{server.url}/socket.io/"

@@ -39,14 +39,15 @@ def transport(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture
-def server(servers: ServerPool, server_impl: str, node_client: Path) -> Server:
-    return servers.get(server_impl)
+def server(servers: ServerPool, server_impl: str, server_mode: str, node_client: Path) -> Server:
+    return servers.get(server_impl, mode=server_mode)
 
 
 def js(server: Server, scenario: str, transport: str, tag: str) -> ClientRun:
     return run_client(ClientSpec("js", scenario, server, transport, tag), None)
 
 
+@pytest.mark.interop_core
 def test_connect_with_auth(server: Server, transport: str) -> None:
     tag = new_tag("js-connect")
     check_connect_ok(js(server, "connect_ok", transport, tag), server, tag, transport, "js")
@@ -62,11 +63,13 @@ def test_namespaces(server: Server, transport: str) -> None:
     check_namespaces(js(server, "namespaces", transport, tag), server, tag, transport, "js")
 
 
+@pytest.mark.interop_core
 def test_acks_both_ways(server: Server, transport: str) -> None:
     tag = new_tag("js-acks")
     check_acks(js(server, "acks", transport, tag), server, tag)
 
 
+@pytest.mark.interop_core
 def test_binary_both_ways(server: Server, transport: str) -> None:
     check_binary(js(server, "binary", transport, new_tag("js-bin")))
 
@@ -94,6 +97,7 @@ def test_client_disconnect(server: Server, transport: str) -> None:
     ]
 
 
+@pytest.mark.interop_core
 def test_server_disconnect(server: Server, transport: str) -> None:
     tag = new_tag("js-sdis")
     run = js(server, "disconnect_server", transport, tag)
@@ -104,6 +108,7 @@ def test_server_disconnect(server: Server, transport: str) -> None:
     ]
 
 
+@pytest.mark.interop_core
 def test_killed_client(server: Server, transport: str) -> None:
     """SIGKILL the client process: the server notices and says why."""
     tag = new_tag("js-kill")
@@ -120,6 +125,7 @@ def test_killed_client(server: Server, transport: str) -> None:
         assert record["reason"] == "transport close"
 
 
+@pytest.mark.interop_core
 def test_burst_in_order(server: Server, transport: str) -> None:
     """200 events each way, emitted at once, arrive complete and in order."""
     run = js(server, "burst", transport, new_tag("js-burst"))

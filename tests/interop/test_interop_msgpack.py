@@ -34,8 +34,8 @@ def kind(request: pytest.FixtureRequest, node_client: Path) -> str:
 
 
 @pytest.fixture
-def server(servers: ServerPool, server_impl: str) -> Server:
-    return servers.get(server_impl, serializer="msgpack")
+def server(servers: ServerPool, server_impl: str, server_mode: str) -> Server:
+    return servers.get(server_impl, serializer="msgpack", mode=server_mode)
 
 
 def run(
@@ -50,11 +50,13 @@ def test_connect(server: Server, pysio_python: Path, kind: str, transport: str) 
     check_connect_ok(result, server, tag, transport, kind)
 
 
+@pytest.mark.interop_core
 def test_events_and_acks(server: Server, pysio_python: Path, kind: str, transport: str) -> None:
     tag = new_tag(f"{kind}-mp-acks")
     check_acks(run(server, pysio_python, kind, "acks", transport, tag), server, tag)
 
 
+@pytest.mark.interop_core
 def test_binary(server: Server, pysio_python: Path, kind: str, transport: str) -> None:
     tag = new_tag(f"{kind}-mp-bin")
     check_binary(run(server, pysio_python, kind, "binary", transport, tag))

@@ -40,14 +40,15 @@ def transport(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture
-def server(servers: ServerPool, server_impl: str) -> Server:
-    return servers.get(server_impl)
+def server(servers: ServerPool, server_impl: str, server_mode: str) -> Server:
+    return servers.get(server_impl, mode=server_mode)
 
 
 def py(server: Server, python: Path, scenario: str, transport: str, tag: str) -> ClientRun:
     return run_client(ClientSpec("py", scenario, server, transport, tag), python)
 
 
+@pytest.mark.interop_core
 def test_connect_with_auth(server: Server, pysio_python: Path, transport: str) -> None:
     tag = new_tag("py-connect")
     run = py(server, pysio_python, "connect_ok", transport, tag)
@@ -66,11 +67,13 @@ def test_namespaces(server: Server, pysio_python: Path, transport: str) -> None:
     check_namespaces(run, server, tag, transport, "py")
 
 
+@pytest.mark.interop_core
 def test_acks_both_ways(server: Server, pysio_python: Path, transport: str) -> None:
     tag = new_tag("py-acks")
     check_acks(py(server, pysio_python, "acks", transport, tag), server, tag)
 
 
+@pytest.mark.interop_core
 def test_binary_both_ways(server: Server, pysio_python: Path, transport: str) -> None:
     check_binary(py(server, pysio_python, "binary", transport, new_tag("py-bin")))
 
@@ -122,6 +125,7 @@ def test_killed_client(server: Server, pysio_python: Path, transport: str) -> No
         assert record["reason"] == "transport close"
 
 
+@pytest.mark.interop_core
 def test_burst_in_order(server: Server, pysio_python: Path, transport: str) -> None:
     run = py(server, pysio_python, "burst", transport, new_tag("py-burst"))
     expected = list(range(200))

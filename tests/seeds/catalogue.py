@@ -254,9 +254,11 @@ CATALOGUE: dict[str, Entry] = {
         "test_gunicorn_uvicorn_worker_command",
         "gunicorn with uvicorn workers; the command as printed has no module:app",
     ),
-    "guide:Aiohttp#1": later(820, "40bd7f7a2577", Issue.AIOHTTP, "async_mode='aiohttp'"),
-    "guide:Aiohttp#2": later(824, "f8f5b1134077", Issue.AIOHTTP, "sio.attach(web.Application())"),
-    "guide:Aiohttp#3": later(833, "f864f314bd17", Issue.AIOHTTP, "web.run_app(app)"),
+    "guide:Aiohttp#1": run(820, "40bd7f7a2577", "test_aiohttp_attach", "async_mode='aiohttp'"),
+    "guide:Aiohttp#2": run(
+        824, "f8f5b1134077", "test_aiohttp_attach", "sio.attach(web.Application())"
+    ),
+    "guide:Aiohttp#3": run(833, "f864f314bd17", "test_aiohttp_attach", "web.run_app(app)"),
     "guide:Gevent#1": run(848, "bcfc911a82e9", "test_gevent_pywsgi", "Server(async_mode='gevent')"),
     "guide:Gevent#2": run(853, "a953c017ccf7", "test_gevent_pywsgi", "WSGIApp for gevent"),
     "guide:Gevent#3": run(
@@ -270,9 +272,9 @@ CATALOGUE: dict[str, Entry] = {
         898, "89b72e80ad31", Issue.GEVENT, "Server(async_mode='gevent_uwsgi')"
     ),
     "guide:Gevent with uWSGI#2": later(908, "604dabbc6471", Issue.GEVENT, "shell: uwsgi --gevent"),
-    "guide:Tornado#1": later(918, "0ec3c3bb41b3", Issue.TORNADO, "async_mode='tornado'"),
-    "guide:Tornado#2": later(923, "52167f82ad85", Issue.TORNADO, "get_tornado_handler"),
-    "guide:Tornado#3": later(936, "6a1473d07a1e", Issue.TORNADO, "tornado IOLoop"),
+    "guide:Tornado#1": run(918, "0ec3c3bb41b3", "test_tornado_handler", "async_mode='tornado'"),
+    "guide:Tornado#2": run(923, "52167f82ad85", "test_tornado_handler", "get_tornado_handler"),
+    "guide:Tornado#3": run(936, "6a1473d07a1e", "test_tornado_handler", "tornado IOLoop"),
     "guide:Eventlet#1": run(
         956, "bc1f5113377d", "test_eventlet_wsgi_server", "Server(async_mode='eventlet')"
     ),
@@ -283,31 +285,51 @@ CATALOGUE: dict[str, Entry] = {
         973, "6fb2f0be9995", Issue.EVENTLET, "shell: gunicorn -k eventlet"
     ),
     "guide:Redis#1": prose(1017, "00c25a97ddeb", "pip install line"),
-    "guide:Redis#2": later(
-        1024, "62a5ba5b6cb9", Issue.MESSAGE_QUEUE, "RedisManager / AsyncRedisManager"
+    "guide:Redis#2": run(
+        1024,
+        "62a5ba5b6cb9",
+        "test_redis_manager_and_external_emitter",
+        "RedisManager serves; its AsyncRedisManager half is built too",
     ),
     "guide:Kombu#1": prose(1042, "05466cc4b1e4", "pip install line"),
     "guide:Kombu#2": prose(1049, "06fe20438e60", "pip install line"),
-    "guide:Kombu#3": later(1053, "6d256a7c0768", Issue.MESSAGE_QUEUE, "KombuManager"),
+    "guide:Kombu#3": run(1053, "6d256a7c0768", "test_kombu_manager", "KombuManager('amqp://')"),
     "guide:Kafka#1": prose(1072, "d223d5d49a19", "pip install line"),
     "guide:Kafka#2": later(1077, "d1daa2b21725", Issue.MESSAGE_QUEUE, "KafkaManager"),
     "guide:AioPika#1": prose(1090, "c6eeb33df387", "pip install line"),
     "guide:AioPika#2": later(1095, "4e94ac988a20", Issue.MESSAGE_QUEUE, "AsyncAioPikaManager"),
-    "guide:Emitting from external processes#1": later(
-        1128, "5f8ee72ad06f", Issue.MESSAGE_QUEUE, "write-only RedisManager"
+    "guide:Emitting from external processes#1": run(
+        1128,
+        "5f8ee72ad06f",
+        "test_redis_manager_and_external_emitter",
+        "write-only RedisManager reaches a room of a server",
     ),
     # --- deploy: the older deployment notes ------------------------------------
-    "deploy:aiohttp#1": later(18, "40bd7f7a2577", Issue.AIOHTTP, "async_mode='aiohttp'"),
-    "deploy:aiohttp#2": later(22, "f8f5b1134077", Issue.AIOHTTP, "sio.attach(web.Application())"),
-    "deploy:aiohttp#3": later(31, "f864f314bd17", Issue.AIOHTTP, "web.run_app(app)"),
-    "deploy:Tornado#1": later(46, "0ec3c3bb41b3", Issue.TORNADO, "async_mode='tornado'"),
-    "deploy:Tornado#2": later(51, "56e781c2c683", Issue.TORNADO, "get_tornado_handler"),
-    "deploy:Tornado#3": later(64, "6a1473d07a1e", Issue.TORNADO, "tornado IOLoop"),
-    "deploy:Sanic#1": later(77, "da42d2aba85d", Issue.SANIC, "async_mode='sanic'"),
-    "deploy:Sanic#2": later(
-        81, "f8f5b1134077", Issue.SANIC, "sio.attach(app) (the notes show aiohttp's app here)"
+    "deploy:aiohttp#1": run(
+        18, "40bd7f7a2577", "test_aiohttp_attach", "async_mode='aiohttp' (= the guide's)"
     ),
-    "deploy:Sanic#3": later(90, "9cb199f3f054", Issue.SANIC, "app.run()"),
+    "deploy:aiohttp#2": run(
+        22, "f8f5b1134077", "test_aiohttp_attach", "sio.attach(web.Application()) (= the guide's)"
+    ),
+    "deploy:aiohttp#3": run(31, "f864f314bd17", "test_aiohttp_attach", "web.run_app (= guide's)"),
+    "deploy:Tornado#1": run(
+        46, "0ec3c3bb41b3", "test_tornado_deploy_notes_route", "async_mode='tornado'"
+    ),
+    "deploy:Tornado#2": run(
+        51,
+        "56e781c2c683",
+        "test_tornado_deploy_notes_route",
+        "get_tornado_handler mounted at /socketio.io/ (sic): served there",
+    ),
+    "deploy:Tornado#3": run(64, "6a1473d07a1e", "test_tornado_deploy_notes_route", "IOLoop"),
+    "deploy:Sanic#1": run(77, "da42d2aba85d", "test_sanic_attach", "async_mode='sanic'"),
+    "deploy:Sanic#2": run(
+        81,
+        "f8f5b1134077",
+        "test_sanic_attach",
+        "sio.attach(app) (the notes show aiohttp's web.Application(); the prelude makes it Sanic's)",
+    ),
+    "deploy:Sanic#3": run(90, "9cb199f3f054", "test_sanic_attach", "app.run()"),
     "deploy:Uvicorn, Daphne, and other ASGI servers#1": run(
         99, "db2509af6502", "test_uvicorn_module", "same text as guide line 782"
     ),

@@ -120,21 +120,54 @@ def build_server(
     serializer: str,
     ping_interval: float,
     ping_timeout: float,
+    async_mode: str = "asgi",
 ) -> Any:
+    """The ``AsyncServer`` of the interop app (``async_mode``: any asyncio mode)."""
     sio: Any = sio_module.AsyncServer(
-        async_mode="asgi",
-        cors_allowed_origins="*",
-        serializer=serializer,
-        ping_interval=ping_interval,
-        ping_timeout=ping_timeout,
-        namespaces=["/", "/chat", "/other"],
+        async_mode=async_mode, **server_options(serializer, ping_interval, ping_timeout)
     )
-    exceptions: Any = sio_module.exceptions
+    register_handlers(sio, sio, sio_module.exceptions, recorder)
+    return sio
+
+
+def server_options(serializer: str, ping_interval: float, ping_timeout: float) -> dict[str, Any]:
+    """The options of the interop server, sync or async."""
+    return {
+        "cors_allowed_origins": "*",
+        "serializer": serializer,
+        "ping_interval": ping_interval,
+        "ping_timeout": ping_timeout,
+        "namespaces": ["/", "/chat", "/other"],
+    }
+
+
+def _as_is(handler: HandlerT) -> HandlerT:
+    return handler
+
+
+def register_handlers(
+    sio: Any,
+    api: Any,
+    exceptions: Any,
+    recorder: Recorder,
+    adapt: Callable[[Callable[..., Any]], Callable[..., Any]] = _as_is,
+) -> None:
+    """The interop handlers, written once for ``AsyncServer``.
+
+    ``sio`` is the server they are registered on; ``api`` is what they call, with
+    ``AsyncServer``'s API (``sio`` itself, or the sync ``Server`` behind an adapter
+    whose awaitables are already complete, see ``sync_app.py``); ``adapt`` turns
+    each handler into what ``sio`` calls.
+    """
 
     def on(event: str, namespace: str | None = None) -> Callable[[HandlerT], HandlerT]:
         """``sio.on`` with a type: the impl module is untyped here."""
-        decorator: Callable[[HandlerT], HandlerT] = sio.on(event, namespace=namespace)
-        return decorator
+
+        def register(handler: HandlerT) -> HandlerT:
+            sio.on(event, namespace=namespace)(adapt(handler))
+            return handler
+
+        return register
 
     # -- default namespace: connect / disconnect ------------------------------
 
@@ -158,7 +191,7 @@ def build_server(
 
     @on("whoami")
     async def whoami(sid: str) -> dict[str, Any]:
-        return {"sid": sid, "transport": sio.transport(sid), "rooms": sorted(sio.rooms(sid))}
+        return {"sid": sid, "transport": api.transport(sid), "rooms": sorted(api.rooms(sid))}
 
     @on("echo")
     async def echo(sid: str, *args: Any) -> tuple[Any, ...]:
@@ -174,13 +207,13 @@ def build_server(
 
     @on("please_call")
     async def please_call(sid: str, a: Any, b: Any) -> dict[str, Any]:
-        answer = await sio.call("question", (a, b), to=sid, timeout=10)
+        answer = await api.call("question", (a, b), to=sid, timeout=10)
         return {"answer": answer}
 
     @on("please_call_timeout")
     async def please_call_timeout(sid: str) -> dict[str, Any]:
         try:
-            answer = await sio.call("question_ignored", "are you there?", to=sid, timeout=0.5)
+            answer = await api.call("question_ignored", "are you there?", to=sid, timeout=0.5)
         except exceptions.TimeoutError as exc:
             return {"timeout": True, "error": type(exc).__name__}
         return {"timeout": False, "answer": answer}
@@ -189,16 +222,16 @@ def build_server(
     async def please_emit_cb(sid: str, payload: Any) -> str:
         def on_ack(*args: Any) -> None:
             recorder.callback("/", sid, args)
-            sio.start_background_task(sio.emit, "cb_done", list(args), to=sid)
+            api.start_background_task(api.emit, "cb_done", list(args), to=sid)
 
-        await sio.emit("ping_me", payload, to=sid, callback=on_ack)
+        await api.emit("ping_me", payload, to=sid, callback=on_ack)
         return "sent"
 
     # -- binary -------------------------------------------------------------------
 
     @on("bin_echo")
     async def bin_echo(sid: str, data: Any) -> dict[str, Any]:
-        await sio.emit("bin_back", (b"\xde\xad\xbe\xef", {"list": [b"\x01", b"\x02\x03"]}), to=sid)
+        await api.emit("bin_back", (b"\xde\xad\xbe\xef", {"list": [b"\x01", b"\x02\x03"]}), to=sid)
         return {
             "echo": data,
             "seen": describe(data),
@@ -210,47 +243,47 @@ def build_server(
 
     @on("join")
     async def join(sid: str, room: str) -> list[str]:
-        await sio.enter_room(sid, room)
-        return sorted(sio.rooms(sid))
+        await api.enter_room(sid, room)
+        return sorted(api.rooms(sid))
 
     @on("leave")
     async def leave(sid: str, room: str) -> list[str]:
-        await sio.leave_room(sid, room)
-        return sorted(sio.rooms(sid))
+        await api.leave_room(sid, room)
+        return sorted(api.rooms(sid))
 
     @on("to_room")
     async def to_room(sid: str, room: Any, payload: Any, skip_self: bool = False) -> str:
         target = tuple(room) if isinstance(room, list) else room
-        await sio.emit("room_msg", payload, to=target, skip_sid=sid if skip_self else None)
+        await api.emit("room_msg", payload, to=target, skip_sid=sid if skip_self else None)
         return "ok"
 
     @on("close")
     async def close(sid: str, room: str) -> str:
-        await sio.close_room(room)
+        await api.close_room(room)
         return "ok"
 
     # -- sessions -----------------------------------------------------------------
 
     @on("sess_set")
     async def sess_set(sid: str, key: str, value: Any) -> str:
-        await sio.save_session(sid, {key: value})
+        await api.save_session(sid, {key: value})
         return "ok"
 
     @on("sess_ctx")
     async def sess_ctx(sid: str, key: str, value: Any) -> str:
-        async with sio.session(sid) as session:
+        async with api.session(sid) as session:
             session[key] = value
         return "ok"
 
     @on("sess_get")
     async def sess_get(sid: str) -> Any:
-        return dict(await sio.get_session(sid))
+        return dict(await api.get_session(sid))
 
     # -- server-side disconnect ---------------------------------------------------
 
     @on("kick_me")
     async def kick_me(sid: str) -> None:
-        await sio.disconnect(sid)
+        await api.disconnect(sid)
 
     # -- ordering -----------------------------------------------------------------
 
@@ -266,7 +299,7 @@ def build_server(
     @on("burst_back")
     async def burst_back(sid: str, count: int) -> int:
         for i in range(count):
-            await sio.emit("burst", i, to=sid)
+            await api.emit("burst", i, to=sid)
         return count
 
     # -- catch-alls -------------------------------------------------------------
@@ -301,24 +334,22 @@ def build_server(
 
     @on("say", namespace="/chat")
     async def chat_say(sid: str, text: str) -> dict[str, Any]:
-        await sio.emit("said", {"text": text, "from": sid}, to=sid, namespace="/chat")
+        await api.emit("said", {"text": text, "from": sid}, to=sid, namespace="/chat")
         return {"ok": True, "sid": sid, "namespace": "/chat"}
 
     @on("whoami", namespace="/chat")
     async def chat_whoami(sid: str) -> dict[str, Any]:
-        return {"sid": sid, "transport": sio.transport(sid, namespace="/chat")}
+        return {"sid": sid, "transport": api.transport(sid, namespace="/chat")}
 
     @on("sess_ctx", namespace="/chat")
     async def chat_sess_ctx(sid: str, key: str, value: Any) -> str:
-        async with sio.session(sid, namespace="/chat") as session:
+        async with api.session(sid, namespace="/chat") as session:
             session[key] = value
         return "ok"
 
     @on("sess_get", namespace="/chat")
     async def chat_sess_get(sid: str) -> Any:
-        return dict(await sio.get_session(sid, namespace="/chat"))
-
-    return sio
+        return dict(await api.get_session(sid, namespace="/chat"))
 
 
 def state_app(recorder: Recorder, info: dict[str, Any]) -> Callable[..., Awaitable[None]]:
