@@ -45,7 +45,6 @@ from runtime.typed_dispatch import (
     EventPlan,
     Outcome,
     ack_model_of,
-    connect_arguments,
     parse_ack,
     unknown_event_ack,
 )
@@ -154,7 +153,7 @@ class TypedNamespace(NamespaceBinding[AsyncServerLike]):
         return dispatch
 
     async def _on_connect(self, sid: str, environ: Mapping[str, Any], auth: Any = None) -> None:
-        arguments = connect_arguments(self.auth, sid, environ, auth)
+        arguments = self._connect_arguments(sid, environ, auth)
         if self._connect is not None:
             await self._connect(*arguments)
 

@@ -13,8 +13,10 @@ from typing import Any, ClassVar, Generic, Protocol, TypeVar
 
 from pydantic import BaseModel
 
+from runtime.contract_version import VersionPolicy, split_version, verdict
+from runtime.exceptions import ConnectionRefusedError
 from runtime.typed_core import EventSpec
-from runtime.typed_dispatch import check_handler_kind
+from runtime.typed_dispatch import check_handler_kind, connect_arguments
 
 __all__ = ["NamespaceBinding", "Registrar"]
 
@@ -46,9 +48,13 @@ class NamespaceBinding(ABC, Generic[S]):
         client_events: Sequence[EventSpec[Any, Any]],
         server_events: Sequence[EventSpec[Any, Any]] = (),
         auth: type[BaseModel] | None = None,
+        version: str | None = None,
     ) -> None:
         self.path = path
         self.auth = auth
+        self.version = version  # the contract's; None: no version negotiation
+        self.version_policy = VersionPolicy.MAJOR
+        self.require_version = False
         self.client_events: dict[type[BaseModel], EventSpec[Any, Any]] = {
             spec.payload: spec for spec in client_events
         }
@@ -65,14 +71,31 @@ class NamespaceBinding(ABC, Generic[S]):
         return self._server
 
     # -- registration ------------------------------------------------------------
-    def register(self, sio: S, *, reject_unknown: bool = True) -> None:
+    def register(
+        self,
+        sio: S,
+        *,
+        reject_unknown: bool = True,
+        version_policy: str = "major",
+        require_version: bool = False,
+    ) -> None:
         """Install every contract event of this namespace on `sio`.
 
         Events without a handler answer `not_implemented`; with `reject_unknown`,
         events the contract does not know answer `unknown_event` (when acked).
+
+        Generated clients announce their contract version in the connect auth
+        (`sdkgen_version`); `version_policy` says which ones are accepted: `"major"`
+        (same major version), `"exact"` or `"off"` (see `runtime.contract_version`).
+        A client that announces none is accepted unless `require_version`.
         """
         if self._server is not None and self._server is not sio:
             raise RuntimeError(f"namespace {self.path} is already registered with another server")
+        policies = [p.value for p in VersionPolicy]
+        if version_policy not in policies:
+            raise ValueError(f"version_policy must be one of {policies}, not {version_policy!r}")
+        self.version_policy = VersionPolicy(version_policy)
+        self.require_version = require_version
         self._server = sio
         for spec in self.client_events.values():
             sio.on(spec.name, self._dispatcher(spec), namespace=self.path)
@@ -99,6 +122,21 @@ class NamespaceBinding(ABC, Generic[S]):
         self._handlers[spec.name] = handler
         if self._server is not None:
             self._server.on(spec.name, self._dispatcher(spec), namespace=self.path)
+
+    def _connect_arguments(self, sid: str, environ: Any, auth: Any) -> tuple[Any, ...]:
+        """The connect handler's arguments, once the client's contract version is accepted."""
+        auth, announced = split_version(auth)
+        if self.version is not None:
+            refused = verdict(
+                self.path,
+                announced,
+                self.version,
+                self.version_policy,
+                require_version=self.require_version,
+            )
+            if refused is not None:
+                raise ConnectionRefusedError(refused.message, refused.data)
+        return connect_arguments(self.auth, sid, environ, auth)
 
     def _set_connect(self, handler: Callable[..., Any]) -> None:
         check_handler_kind(handler, "the connect handler", asynchronous=self.asynchronous)

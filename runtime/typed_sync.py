@@ -19,7 +19,6 @@ from runtime.typed_dispatch import (
     EventPlan,
     Outcome,
     ack_model_of,
-    connect_arguments,
     parse_ack,
     unknown_event_ack,
 )
@@ -118,7 +117,7 @@ class SyncTypedNamespace(NamespaceBinding[ServerLike]):
         return dispatch
 
     def _on_connect(self, sid: str, environ: Mapping[str, Any], auth: Any = None) -> None:
-        arguments = connect_arguments(self.auth, sid, environ, auth)
+        arguments = self._connect_arguments(sid, environ, auth)
         if self._connect is not None:
             self._connect(*arguments)
 
