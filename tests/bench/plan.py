@@ -96,3 +96,8 @@ SPECS: tuple[Spec, ...] = (
 )
 
 BY_NAME = {spec.name: spec for spec in SPECS}
+
+ASGI = "asgi"  # AsyncServer + ASGIApp on uvicorn (server_app.py)
+MODES = (ASGI, "threading", "gevent")  # the others: Server + WSGIApp (sync_server_app.py)
+# what the sync modes run unless --scenarios says otherwise (issue #3)
+SYNC_DEFAULT = ("echo_d1", "idle_memory", "broadcast")

@@ -6,9 +6,11 @@ window, so server CPU is exactly what the server spent inside that window.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 import resource
+import signal
 import time
 from dataclasses import dataclass
 
@@ -113,3 +115,38 @@ def usage(start: CpuSample, end: CpuSample) -> Usage:
     steal = end.steal - start.steal
     other = end.system_busy - start.system_busy - server - loadgen - steal
     return Usage(end.wall - start.wall, server, loadgen, max(0.0, other), steal)
+
+
+def parent_pid(pid: int) -> int | None:
+    """The parent of ``pid``, or None when it is gone."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            raw = f.read()
+    except FileNotFoundError:
+        return None
+    return int(raw[raw.rindex(b")") + 2 :].split()[1])
+
+
+def alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            raw = f.read()
+    except FileNotFoundError:
+        return False
+    return raw[raw.rindex(b")") + 2 : raw.rindex(b")") + 3] != b"Z"
+
+
+def kill_if_alive(pid: int) -> None:
+    """SIGKILL ``pid`` (a server's worker whose parent was stopped) if still running."""
+    if alive(pid):
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+
+
+def threads(pid: int) -> int:
+    """Number of threads of ``pid`` (``Threads:`` in /proc/<pid>/status)."""
+    with open(f"/proc/{pid}/status", "rb") as f:
+        for line in f:
+            if line.startswith(b"Threads:"):
+                return int(line.split()[1])
+    raise RuntimeError(f"no Threads for pid {pid}")

@@ -44,6 +44,7 @@ METRICS: tuple[Metric, ...] = (
     Metric("connect", "cpu_us_per_connect", "server CPU per connect", "us", False),
     Metric("connect", "p99_ms", "connect latency p99", "ms", False),
     Metric("idle_memory", "kib_per_conn", "RSS per idle connection", "KiB", False, 2.0),
+    Metric("idle_memory", "threads_per_conn", "threads per idle connection", "", False),
     Metric("echo_d1", "msgs_per_s", "acked echoes/s", "1/s", True, 3.0, True),
     Metric("echo_d1", "p99_ms", "latency p99", "ms", False),
     Metric("echo_d1", "cpu_us_per_msg", "server CPU per echo", "us", False),
@@ -97,43 +98,47 @@ def _fmt(value: float) -> str:
 
 
 def compare(results: Results) -> list[dict[str, Any]]:
-    """One row per metric: both figures, ratio, gain, target verdict, ceiling."""
+    """One row per metric: both figures, ratio, gain, target verdict, ceiling.
+
+    A results key is a scenario name, plus ``@mode`` for a sync async mode.
+    """
     rows = []
-    for m in METRICS:
-        if m.scenario not in results:
-            continue
-        by_impl = results[m.scenario]
-        base = _value(by_impl.get(BASELINE), m.key)
-        cand = _value(by_impl.get(CANDIDATE), m.key)
-        ratio = cand / base if base and cand is not None else None
-        gain = None
-        if ratio:
-            gain = ratio if m.higher_is_better else 1 / ratio
-        met = None if m.target_gain is None or gain is None else gain >= m.target_gain
-        rows.append(
-            {
-                "scenario": m.scenario,
-                "metric": m.key,
-                "label": m.label,
-                "unit": m.unit,
-                "better": m.direction,
-                BASELINE: base,
-                CANDIDATE: cand,
-                "ratio": ratio,
-                "gain": gain,
-                "target": m.target_text() or None,
-                "target_met": met,
-                "asgi_floor": _value(by_impl.get(FLOOR), m.key),
-                "ceiling": _value(by_impl.get(CEILING), m.key) if m.ceiling else None,
-                "cells": {
-                    BASELINE: _cell(by_impl.get(BASELINE), m.key),
-                    CANDIDATE: _cell(by_impl.get(CANDIDATE), m.key),
-                    FLOOR: _cell(by_impl.get(FLOOR), m.key),
-                    CEILING: _cell(by_impl.get(CEILING), m.key) if m.ceiling else "",
-                },
-            }
-        )
+    for key, by_impl in results.items():
+        for m in METRICS:
+            if m.scenario == key.split("@")[0]:
+                rows.append(_row(key, m, by_impl))
     return rows
+
+
+def _row(key: str, m: Metric, by_impl: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    base = _value(by_impl.get(BASELINE), m.key)
+    cand = _value(by_impl.get(CANDIDATE), m.key)
+    ratio = cand / base if base and cand is not None else None
+    gain = None
+    if ratio:
+        gain = ratio if m.higher_is_better else 1 / ratio
+    met = None if m.target_gain is None or gain is None else gain >= m.target_gain
+    return {
+        "scenario": key,
+        "metric": m.key,
+        "label": m.label,
+        "unit": m.unit,
+        "better": m.direction,
+        BASELINE: base,
+        CANDIDATE: cand,
+        "ratio": ratio,
+        "gain": gain,
+        "target": m.target_text() or None,
+        "target_met": met,
+        "asgi_floor": _value(by_impl.get(FLOOR), m.key),
+        "ceiling": _value(by_impl.get(CEILING), m.key) if m.ceiling else None,
+        "cells": {
+            BASELINE: _cell(by_impl.get(BASELINE), m.key),
+            CANDIDATE: _cell(by_impl.get(CANDIDATE), m.key),
+            FLOOR: _cell(by_impl.get(FLOOR), m.key),
+            CEILING: _cell(by_impl.get(CEILING), m.key) if m.ceiling else "",
+        },
+    }
 
 
 def _table(header: list[str], body: list[list[str]], right: set[int]) -> str:

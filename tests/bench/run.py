@@ -18,16 +18,18 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
 from tests.bench import proc, report, venv
-from tests.bench.plan import BY_NAME, SPECS
+from tests.bench.plan import ASGI, BY_NAME, MODES, SPECS, SYNC_DEFAULT
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 SERVER_APP = HERE / "server_app.py"
+SYNC_SERVER_APP = HERE / "sync_server_app.py"
 READY_TIMEOUT = 30.0
 STOP_GRACE = 2.0
 IMPLS = (report.BASELINE, report.CANDIDATE)
@@ -61,8 +63,8 @@ class Server:
             for line in self.stdout:
                 if line.startswith(b"READY ") and line.endswith(b"\n"):
                     self.info = json.loads(line[6:])
-                    if self.info["pid"] != self.proc.pid:
-                        raise RuntimeError("server PID is not the started process's PID")
+                    if not _is_self_or_child(self.info["pid"], self.proc.pid):
+                        raise RuntimeError("server PID is not the started process or its child")
                     return
             if self.proc.poll() is not None:
                 raise RuntimeError(
@@ -81,7 +83,13 @@ class Server:
         self.stderr.seek(0)
         return sum(1 for line in self.stderr if any(m in line for m in ERROR_MARKERS))
 
+    @property
+    def serving_pid(self) -> int:
+        """The process that serves (a Gunicorn worker is a child of the started one)."""
+        return int(self.info.get("pid", self.proc.pid))
+
     def stop(self) -> None:
+        worker = self.serving_pid if self.serving_pid != self.proc.pid else None
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
             try:  # graceful shutdown is not needed; do not wait out long polls
@@ -89,6 +97,12 @@ class Server:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait(timeout=5)
+        if worker is not None:  # its parent is gone: never leave it running
+            proc.kill_if_alive(worker)
+
+
+def _is_self_or_child(pid: int, started: int) -> bool:
+    return pid == started or proc.parent_pid(pid) == started
 
 
 def pinned(core: int, cmd: list[str], pin: bool, nice: int = 0) -> list[str]:
@@ -96,10 +110,16 @@ def pinned(core: int, cmd: list[str], pin: bool, nice: int = 0) -> list[str]:
     return [*prefix, "taskset", "-c", str(core), *cmd] if pin else [*prefix, *cmd]
 
 
-def server_command(impl: str, pysio_python: Path | None, args: argparse.Namespace) -> list[str]:
+def server_command(
+    impl: str, pysio_python: Path | None, args: argparse.Namespace, mode: str = ASGI
+) -> list[str]:
     opts = ["--loop", args.loop, "--http", args.http, "--ws", args.ws]
     if impl == report.CEILING:
         return [sys.executable, "-m", "tests.bench.ceiling_server"]
+    if mode != ASGI:  # both implementations from the venv: the same WSGI server files
+        if pysio_python is None:
+            raise RuntimeError("the sync modes need the pysio-bench venv")
+        return [str(pysio_python), str(SYNC_SERVER_APP), "--mode", mode]
     # runtime and the ASGI floor run on the system Python, python-socketio in its venv.
     python = str(pysio_python) if impl == report.BASELINE else sys.executable
     return [python, str(SERVER_APP), *opts]
@@ -137,7 +157,7 @@ def _run_with_server(
             "--port",
             str(server.info["port"]),
             "--server-pid",
-            str(server.proc.pid),
+            str(server.serving_pid),
         ]
         if args.quick:
             lg_cmd.append("--quick")
@@ -166,7 +186,7 @@ def _run_with_server(
                 "errors": [f"load generator exited {done.returncode} without a result"],
             }, server.info
         result: dict[str, Any] = json.loads(lines[-1][7:])
-        if server.proc.poll() is not None:
+        if server.proc.poll() is not None or not proc.alive(server.serving_pid):
             result["status"] = "error"
             result.setdefault("errors", []).append(f"server died: {server.stderr_tail()}")
         n_err = server.logged_errors()
@@ -241,7 +261,16 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument(
         "--impl", default=",".join(IMPLS), help="comma list of: runtime, python-socketio"
     )
-    p.add_argument("--scenarios", default=",".join(s.name for s in SPECS), help="comma list")
+    p.add_argument(
+        "--scenarios",
+        default=None,
+        help=f"comma list (default: all for asgi, {','.join(SYNC_DEFAULT)} for the sync modes)",
+    )
+    p.add_argument(
+        "--modes",
+        default=ASGI,
+        help=f"comma list of: {', '.join(MODES)} (sync modes: Gunicorn gthread / gevent pywsgi)",
+    )
     ceiling = p.add_mutually_exclusive_group()
     ceiling.add_argument(
         "--ceiling",
@@ -288,23 +317,48 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return args
 
 
+@dataclass(frozen=True, slots=True)
+class Run:
+    """One scenario in one async mode, against the given servers."""
+
+    key: str  # the results key: the scenario name, plus "@mode" outside asgi
+    name: str
+    mode: str
+    impls: tuple[str, ...]
+
+
+def plan_runs(args: argparse.Namespace) -> list[Run]:
+    """What to run: scenarios x modes; the floor and the ceiling only exist for asgi."""
+    impls = [i for i in args.impl.split(",") if i]
+    modes = [m for m in args.modes.split(",") if m]
+    chosen = [n for n in args.scenarios.split(",") if n] if args.scenarios else None
+    bad = [i for i in impls if i not in IMPLS] + [m for m in modes if m not in MODES]
+    bad += [n for n in chosen or () if n not in BY_NAME]
+    if bad:
+        sys.exit(f"unknown implementation, mode or scenario: {', '.join(bad)}")
+    refs = [report.FLOOR] * args.floor + [report.CEILING] * args.ceiling
+    runs = []
+    for mode in modes:
+        default = [s.name for s in SPECS] if mode == ASGI else list(SYNC_DEFAULT)
+        for name in chosen or default:
+            key = name if mode == ASGI else f"{name}@{mode}"
+            extra = refs if mode == ASGI else []
+            runs.append(Run(key, name, mode, (*impls, *extra)))
+    return runs
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    impls = [i for i in args.impl.split(",") if i]
-    names = [n for n in args.scenarios.split(",") if n]
-    for bad in [i for i in impls if i not in IMPLS] + [n for n in names if n not in BY_NAME]:
-        sys.exit(f"unknown implementation or scenario: {bad}")
-    if args.floor:
-        impls.append(report.FLOOR)
-    if args.ceiling:
-        impls.append(report.CEILING)
+    plan = plan_runs(args)
+    impls = list(dict.fromkeys(i for r in plan for i in r.impls))
     pin = not args.no_pin and shutil.which("taskset") is not None and (os.cpu_count() or 1) >= 2
     if not pin:
         log(
             "WARNING: not pinning server and load generator to separate cores; figures are not comparable"
         )
     proc.raise_nofile_limit()
-    pysio = venv.ensure() if report.BASELINE in impls else None
+    needs_venv = report.BASELINE in impls or any(r.mode != ASGI for r in plan)
+    pysio = venv.ensure() if needs_venv else None
     background = proc.background_load()
     log(f"machine load before starting: {background:.2f} of {os.cpu_count()} cores busy")
     if background > NOISY:
@@ -313,24 +367,24 @@ def main(argv: list[str] | None = None) -> int:
     results: report.Results = {}
     servers: dict[str, dict[str, Any]] = {}
     repeat = max(1, min(args.repeat, 20))
-    total, step = len(names) * len(impls) * repeat, 0
-    for name in names:
-        spec = BY_NAME[name]
-        runs: dict[str, list[dict[str, Any]]] = {impl: [] for impl in impls}
+    total, step = sum(len(r.impls) for r in plan) * repeat, 0
+    for run in plan:
+        spec = BY_NAME[run.name]
+        runs: dict[str, list[dict[str, Any]]] = {impl: [] for impl in run.impls}
         for _ in range(repeat):  # alternate servers run by run, so drift hits both
-            for impl in impls:
+            for impl in run.impls:
                 step += 1
                 log(
-                    f"({step}/{total}) {name} @ {impl}: {spec.title}, budget {spec.budget(args.quick):.0f}s"
+                    f"({step}/{total}) {run.key} @ {impl}: {spec.title}, budget {spec.budget(args.quick):.0f}s"
                 )
                 t0 = time.monotonic()
-                cmd = server_command(impl, pysio, args)
-                result, info = run_scenario(name, impl, cmd, args, pin)
+                cmd = server_command(impl, pysio, args, run.mode)
+                result, info = run_scenario(run.name, impl, cmd, args, pin)
                 runs[impl].append(result)
                 if info:
-                    servers[impl] = info
+                    servers[impl if run.mode == ASGI else f"{impl}@{run.mode}"] = info
                 log(f"    {summary_line(result)} [{time.monotonic() - t0:.1f}s]")
-        results[name] = {impl: merge_runs(r) for impl, r in runs.items()}
+        results[run.key] = {impl: merge_runs(r) for impl, r in runs.items()}
     rows = report.compare(results)
     print()
     print(report.render(rows, args.floor, args.ceiling))
@@ -353,7 +407,8 @@ def main(argv: list[str] | None = None) -> int:
         "uvicorn_options": {"loop": args.loop, "http": args.http, "ws": args.ws},
         "pysio_venv_pins": venv.pins() if pysio else None,
         "servers": servers,
-        "params": {n: BY_NAME[n].params(args.quick) for n in names},
+        "modes": sorted({r.mode for r in plan}),
+        "params": {r.key: BY_NAME[r.name].params(args.quick) for r in plan},
         "comparison": [{k: v for k, v in r.items() if k != "cells"} for r in rows],
         "results": results,
     }

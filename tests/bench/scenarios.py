@@ -169,14 +169,15 @@ async def idle_memory(t: Target, p: dict[str, Any], budget: Budget) -> Result:
             await c.call(b'["echo","warm"]', timeout=5.0)
     await close_ws(warm)
     await asyncio.sleep(min(1.0, budget.left()))
-    rss_before = proc.rss_kib(t.server_pid)
+    rss_before, threads_before = proc.rss_kib(t.server_pid), proc.threads(t.server_pid)
     clients, _, errors = await connect_many(opener, n, conc, budget, "idle")
     await asyncio.sleep(min(settle, budget.left()))
-    rss_after = proc.rss_kib(t.server_pid)
+    rss_after, threads_after = proc.rss_kib(t.server_pid), proc.threads(t.server_pid)
     alive = sum(1 for c in clients if not c.closed.done())
     await close_ws(clients)
     metrics = {
         "kib_per_conn": (rss_after - rss_before) / alive if alive else float("nan"),
+        "threads_per_conn": (threads_after - threads_before) / alive if alive else float("nan"),
         "rss_before_mib": rss_before / 1024,
         "rss_after_mib": rss_after / 1024,
     }

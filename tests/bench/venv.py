@@ -15,6 +15,13 @@ ROOT = Path(__file__).resolve().parents[2]
 VENV = ROOT / ".venvs" / "pysio-bench"
 PYSIO_PINS = ("python-socketio==5.18.1", "python-engineio==4.15.1")
 SHARED_STACK = ("uvicorn", "uvloop", "httptools", "websockets")
+SYNC_STACK = (
+    "simple-websocket==1.1.0",
+    "wsproto==1.3.2",
+    "gunicorn==25.3.0",
+    "gevent==26.9.0",
+    "gevent-websocket==0.10.1",
+)
 _MARKER = "bench-pins.txt"
 
 
@@ -25,7 +32,7 @@ def pins() -> list[str]:
         version = metadata.version(dist)
         extra = "[standard]" if dist == "uvicorn" else ""
         shared.append(f"{dist}{extra}=={version}")
-    return [*PYSIO_PINS, *shared]
+    return [*PYSIO_PINS, *shared, *SYNC_STACK]
 
 
 def python() -> Path:
