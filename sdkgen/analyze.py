@@ -327,7 +327,7 @@ class _Analyser:
                 ok = False
             else:
                 auth = self.model(ns.auth, "auth", where)
-                ok = ok and auth is not None
+                ok = self.check_auth_keys(path, ns.auth, where) and ok and auth is not None
         if not ns.events:
             self.report(
                 Level.ERROR,
@@ -345,6 +345,24 @@ class _Analyser:
         if not ok:
             return None
         return self.build_namespace(ns, good, auth)
+
+    def check_auth_keys(self, path: str, model: type[BaseModel], where: Location) -> bool:
+        """False (and an error) when an auth field uses a key generated clients add."""
+        ok = True
+        for name, info in model.model_fields.items():
+            aliases = (info.alias, info.validation_alias, info.serialization_alias)
+            keys = {name, *(a for a in aliases if isinstance(a, str))}
+            for key in sorted(keys & naming.RESERVED_AUTH_KEYS):
+                self.report(
+                    Level.ERROR,
+                    Code.RESERVED_AUTH_FIELD,
+                    f"auth field {model.__qualname__}.{name} uses the key {key!r} of {path}, "
+                    "which generated clients send with their contract version",
+                    self.field_location(model, name) or self.class_location(model, where),
+                    hint=f"rename the field or give it another alias; {key!r} is reserved",
+                )
+                ok = False
+        return ok
 
     def build_namespace(
         self, ns: Namespace, drafts: list[_EventDraft], auth: _Model | None
@@ -450,6 +468,18 @@ class _Analyser:
                     f"namespace {n.path} maps to module {n.module_name!r} like another one",
                     None,
                     hint="namespace paths must differ in more than punctuation",
+                )
+        # `/chat`'s sync twin is `chat_sync`: a namespace whose module has that name clashes.
+        sync_names = {n.sync_var_name: n.path for n in built if n is not None}
+        for n in built:
+            if n is not None and (twin_of := sync_names.get(n.module_name)) is not None:
+                self.report(
+                    Level.ERROR,
+                    Code.MODULE_COLLISION,
+                    f"namespace {n.path} maps to module {n.module_name!r}, the name of the "
+                    f"sync twin of {twin_of}",
+                    None,
+                    hint=f"rename one of the namespaces; {ir.SYNC_SUFFIX!r} ends sync twin names",
                 )
         self.check_unregistered()
         if has_errors(self.diagnostics):

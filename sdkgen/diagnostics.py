@@ -37,6 +37,7 @@ class Code(StrEnum):
     PYTHON_NAME_COLLISION = "python-name-collision"
     BAD_ACK_MODEL = "bad-ack-model"
     BAD_AUTH_MODEL = "bad-auth-model"
+    RESERVED_AUTH_FIELD = "reserved-auth-field"
     BAD_ACK_TIMEOUT = "bad-ack-timeout"
     NOT_SERIALISABLE = "not-serialisable"
     NAIVE_DATETIME = "naive-datetime"

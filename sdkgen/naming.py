@@ -6,6 +6,7 @@ import keyword
 import re
 
 __all__ = [
+    "RESERVED_AUTH_KEYS",
     "RESERVED_EVENT_NAMES",
     "constant_name",
     "identifier",
@@ -27,6 +28,10 @@ RESERVED_EVENT_NAMES: frozenset[str] = frozenset(
         "sdkgen:error",
     }
 )
+
+# Connect-auth keys generated clients add themselves: the contract version they
+# announce (`runtime.contract_version.VERSION_KEY`). An auth model cannot use them.
+RESERVED_AUTH_KEYS: frozenset[str] = frozenset({"sdkgen_version"})
 
 _CAMEL_BOUNDARY = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
 _NOT_IDENT = re.compile(r"[^0-9a-zA-Z_]+")

@@ -104,3 +104,9 @@ def test_split_version_strips_the_reserved_key_only_from_mappings() -> None:
     assert split_version({"token": "t"}) == ({"token": "t"}, None)
     assert split_version(None) == (None, None)
     assert split_version(["not", "a", "dict"]) == (["not", "a", "dict"], None)
+
+
+def test_sdkgen_refuses_auth_models_using_the_key() -> None:
+    from sdkgen.naming import RESERVED_AUTH_KEYS
+
+    assert VERSION_KEY in RESERVED_AUTH_KEYS

@@ -211,6 +211,30 @@ CASES: dict[str, Case] = {
         """,
         ((E, Code.BAD_AUTH_MODEL),),
     ),
+    "auth field named like the reserved version key": Case(
+        """
+        class Auth(BaseModel):
+            token: str
+            sdkgen_version: str  # <-
+        ns = Namespace("/n", auth=Auth)
+        @ns.event
+        class Ping(ClientEvent):
+            x: int
+        """,
+        ((E, Code.RESERVED_AUTH_FIELD),),
+    ),
+    "auth field aliased to the reserved version key": Case(
+        """
+        from pydantic import Field
+        class Auth(BaseModel):
+            version: str = Field(alias="sdkgen_version")  # <-
+        ns = Namespace("/n", auth=Auth)
+        @ns.event
+        class Ping(ClientEvent):
+            x: int
+        """,
+        ((E, Code.RESERVED_AUTH_FIELD),),
+    ),
     "model defined in a function": Case(
         """
         ns = Namespace("/n")
@@ -234,6 +258,19 @@ CASES: dict[str, Case] = {
             x: int
         """,
         ((E, Code.MODULE_COLLISION), (E, Code.MODULE_COLLISION)),
+    ),
+    "a module named like another namespace's sync twin": Case(
+        """
+        a = Namespace("/chat")
+        b = Namespace("/chat_sync")
+        @a.event
+        class Ping(ClientEvent):
+            x: int
+        @b.event
+        class Pong(ClientEvent):
+            x: int
+        """,
+        ((E, Code.MODULE_COLLISION),),
     ),
     "naive datetime in a nested model": Case(
         """
