@@ -341,6 +341,7 @@ def start_node(
     url: str,
     channel: str,
     python: Path | None = None,
+    extra_env: dict[str, str] | None = None,
 ) -> Node:
     port = free_port()
     env = {
@@ -351,6 +352,7 @@ def start_node(
         "CLUSTER_CHANNEL": channel,
         "CLUSTER_NODE": name,
         "PYTHONUNBUFFERED": "1",
+        **(extra_env or {}),
     }
     if impl == "runtime":
         env["PYTHONPATH"] = str(REPO)
@@ -398,15 +400,19 @@ def start_node(
 
 
 class ClientRunner:
-    """``apps/client_runner.py`` in the python-socketio venv: many real clients."""
+    """``apps/client_runner.py`` in the python-socketio venv: many real clients.
 
-    def __init__(self, python: Path, workdir: Path) -> None:
+    ``command`` runs another runner of the same stdin/stdout protocol instead (the JS
+    ``apps/client_runner.js``).
+    """
+
+    def __init__(self, python: Path, workdir: Path, command: list[str] | None = None) -> None:
         self._stderr_path = workdir / f"clients-{uuid.uuid4().hex[:6]}.log"
         stderr = open(self._stderr_path, "ab")  # noqa: SIM115 - owned by the process
         env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
         try:
             self.process = subprocess.Popen(
-                [str(python), str(APPS / "client_runner.py")],
+                command or [str(python), str(APPS / "client_runner.py")],
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 stderr=stderr,
@@ -459,12 +465,12 @@ class ClientRunner:
                     )
                 self._cond.wait(min(left, 0.5))
 
-    def connect(self, name: str, node: Node, transports: list[str] | None = None) -> str:
+    def connect(self, name: str, node: Node | str, transports: list[str] | None = None) -> str:
         self._send(
             {
                 "op": "connect",
                 "name": name,
-                "url": node.url,
+                "url": node if isinstance(node, str) else node.url,
                 "transports": transports or ["websocket"],
             }
         )

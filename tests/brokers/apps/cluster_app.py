@@ -32,6 +32,8 @@ BROKER = os.environ.get("CLUSTER_BROKER", "redis")
 URL = os.environ["CLUSTER_URL"]
 CHANNEL = os.environ["CLUSTER_CHANNEL"]
 NODE = os.environ.get("CLUSTER_NODE", "node")
+# behind a load balancer: the Engine.IO cookie its sticky sessions learn the sid from
+COOKIE = os.environ.get("CLUSTER_COOKIE") or None
 logger = logging.getLogger("cluster." + NODE)
 
 managers: Any = socketio
@@ -47,7 +49,7 @@ if IMPL == "runtime":
     mgr.listen_backoff_initial = 0.2
     mgr.listen_backoff_max = 1.0
 
-sio = socketio.AsyncServer(client_manager=mgr, async_mode="asgi")
+sio = socketio.AsyncServer(client_manager=mgr, async_mode="asgi", cookie=COOKIE)
 disconnects: list[tuple[str, str]] = []
 
 
@@ -60,7 +62,13 @@ async def disconnect(sid: str, reason: Any = None) -> None:
 async def cmd(sid: str, data: dict[str, Any]) -> Any:
     op = data["op"]
     if op == "info":
-        return {"node": NODE, "impl": IMPL, "host_id": mgr.host_id, "pid": os.getpid()}
+        return {
+            "node": NODE,
+            "impl": IMPL,
+            "host_id": mgr.host_id,
+            "pid": os.getpid(),
+            "transport": sio.transport(sid),
+        }
     if op == "emit":
         await sio.emit(
             data["event"],
