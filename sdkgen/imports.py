@@ -32,6 +32,12 @@ GENERATED_NAMES = frozenset(
         "PlainConnectHandler",
         "Protocol",
         "Target",
+        "ServerLike",
+        "SyncConnectHandler",
+        "SyncDisconnectHandler",
+        "SyncEventHandler",
+        "SyncPlainConnectHandler",
+        "SyncTypedNamespace",
         "TypedNamespace",
         "VERSION",
         "deprecated",
@@ -73,40 +79,6 @@ def import_plan(
     return refs, imports
 
 
-def _support_imports(
-    client: tuple[ir.Event, ...], server: tuple[ir.Event, ...], has_auth: bool
-) -> tuple[tuple[ir.Import, ...], ...]:
-    """The non-model imports of a generated server module (mirrors the template)."""
-    abc: set[str] = set()
-    typing: set[str] = set()
-    extensions: set[str] = set()
-    typed = {"EventSpec", "TypedNamespace", "ConnectHandler" if has_auth else "PlainConnectHandler"}
-    if client:
-        abc.add("Callable")
-        typing.update({"Any", "Protocol"})
-        typed.add("EventHandler")
-    if len(client) > 1:
-        typing.add("overload")
-    if server:
-        typed.add("Target")
-    if any(e.deprecated for e in client + server):
-        extensions.add("deprecated")
-
-    def block(*modules: tuple[str, set[str]]) -> tuple[ir.Import, ...]:
-        return tuple(
-            ir.Import(module, tuple((n, n) for n in sorted(names)))
-            for module, names in modules
-            if names
-        )
-
-    groups = (
-        block(("collections.abc", abc), ("typing", typing)),
-        block(("typing_extensions", extensions)),
-        block(("runtime.typed", typed)),
-    )
-    return tuple(g for g in groups if g)
-
-
 def support_imports(
     client: tuple[ir.Event, ...], server: tuple[ir.Event, ...], has_auth: bool
 ) -> tuple[tuple[ir.Import, ...], ...]:
@@ -115,10 +87,15 @@ def support_imports(
     typing: set[str] = set()
     extensions: set[str] = set()
     typed = {"EventSpec", "TypedNamespace", "ConnectHandler" if has_auth else "PlainConnectHandler"}
+    typed_sync = {
+        "SyncTypedNamespace",
+        "SyncConnectHandler" if has_auth else "SyncPlainConnectHandler",
+    }
     if client:
         abc.add("Callable")
         typing.update({"Any", "Protocol"})
         typed.add("EventHandler")
+        typed_sync.add("SyncEventHandler")
     if len(client) > 1:
         typing.add("overload")
     if server:
@@ -136,6 +113,6 @@ def support_imports(
     groups = (
         block(("collections.abc", abc), ("typing", typing)),
         block(("typing_extensions", extensions)),
-        block(("runtime.typed", typed)),
+        block(("runtime.typed", typed), ("runtime.typed_sync", typed_sync)),
     )
     return tuple(g for g in groups if g)

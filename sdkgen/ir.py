@@ -10,7 +10,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-__all__ = ["DEFAULT_CALL_TIMEOUT", "Api", "Direction", "Event", "Import", "ModelRef", "Namespace"]
+__all__ = [
+    "DEFAULT_CALL_TIMEOUT",
+    "SYNC_SUFFIX",
+    "Api",
+    "Direction",
+    "Event",
+    "Import",
+    "ModelRef",
+    "Namespace",
+    "Twin",
+]
 
 
 DEFAULT_CALL_TIMEOUT = 60.0
@@ -80,6 +90,26 @@ class Import:
 
 
 @dataclass(frozen=True, slots=True)
+class Twin:
+    """One of the two server classes of a namespace: for `AsyncServer` or for `Server`."""
+
+    sync: bool
+    class_name: str
+    handlers_name: str  # the Protocol listing every client event
+    var_name: str  # the module-level instance
+    base: str  # runtime class it subclasses
+    server: str  # the runtime server it registers on
+    define: str  # "async def" or "def": handlers, emits and calls
+    wait: str  # "await " or "": calling the server and the base class
+    event_handler: str  # handler type alias in the runtime
+    connect_handler: str
+    plain_connect_handler: str
+
+
+SYNC_SUFFIX = "_sync"  # `chat` -> `chat_sync`; the analyser rejects modules named like that
+
+
+@dataclass(frozen=True, slots=True)
 class Namespace:
     path: str
     version: str
@@ -107,6 +137,42 @@ class Namespace:
         return self.client_events + self.server_events
 
     @property
+    def sync_var_name(self) -> str:
+        return self.var_name + SYNC_SUFFIX
+
+    @property
+    def twins(self) -> tuple[Twin, Twin]:
+        """The async class (handlers `async def`) and its sync twin for `runtime.Server`."""
+        return (
+            Twin(
+                sync=False,
+                class_name=self.class_name,
+                handlers_name=self.handlers_name,
+                var_name=self.var_name,
+                base="TypedNamespace",
+                server="AsyncServer",
+                define="async def",
+                wait="await ",
+                event_handler="EventHandler",
+                connect_handler="ConnectHandler",
+                plain_connect_handler="PlainConnectHandler",
+            ),
+            Twin(
+                sync=True,
+                class_name=self.class_name + "Sync",
+                handlers_name=self.handlers_name + "Sync",
+                var_name=self.sync_var_name,
+                base="SyncTypedNamespace",
+                server="Server",
+                define="def",
+                wait="",
+                event_handler="SyncEventHandler",
+                connect_handler="SyncConnectHandler",
+                plain_connect_handler="SyncPlainConnectHandler",
+            ),
+        )
+
+    @property
     def import_groups(self) -> tuple[tuple[Import, ...], ...]:
         """Import blocks in isort order: stdlib, third-party, runtime, contract models."""
         return (*self.support_imports, self.model_imports)
@@ -121,11 +187,12 @@ class Api:
 
     @property
     def server_exports(self) -> tuple[str, ...]:
-        names = ["NAMESPACES", "register_all"]
+        names = ["NAMESPACES", "SYNC_NAMESPACES", "register_all", "register_all_sync"]
         for ns in self.namespaces:
-            names += [ns.class_name, ns.var_name]
-            if ns.client_events:
-                names.append(ns.handlers_name)
+            for twin in ns.twins:
+                names += [twin.class_name, twin.var_name]
+                if ns.client_events:
+                    names.append(twin.handlers_name)
         # isort-style (ruff RUF022): CONSTANTS, then Classes, then functions and instances.
         return tuple(
             sorted(names, key=lambda n: (0 if n.isupper() else 1 if n[0].isupper() else 2, n))

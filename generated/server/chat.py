@@ -3,7 +3,10 @@
 
 Chat rooms: join a room, post messages, see who is typing and who is online.
 
-Install with ``chat.register(sio)``; handlers take ``(sid, payload)`` and return the ack model.
+Install with ``chat.register(sio)`` on a ``runtime.AsyncServer`` (coroutine handlers), or with
+``chat_sync.register(sio)`` on a ``runtime.Server`` (plain functions).
+
+Handlers take ``(sid, payload)`` and return the ack model.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from typing import Any, Protocol, overload
 from typing_extensions import deprecated
 
 from runtime.typed import ConnectHandler, EventHandler, EventSpec, Target, TypedNamespace
+from runtime.typed_sync import SyncConnectHandler, SyncEventHandler, SyncTypedNamespace
 
 from contracts.chat import (
     ChatAuth,
@@ -140,7 +144,7 @@ TYPING_UPDATE: EventSpec[TypingUpdate, None] = EventSpec(
 
 
 class ChatHandlers(Protocol):
-    """Every client event of ``/chat``, one method each.
+    """Every client event of ``/chat``, one method each (for ``ChatNamespace``).
 
     Implement it (mypy reports a missing or mistyped method) and pass the object to
     ``chat.register_handlers``.
@@ -208,7 +212,7 @@ class ChatHandlers(Protocol):
 
 
 class ChatNamespace(TypedNamespace):
-    """The ``/chat`` namespace: typed handlers, emits and calls.
+    """The ``/chat`` namespace on a ``runtime.AsyncServer``: typed handlers, emits and calls.
 
     Chat rooms: join a room, post messages, see who is typing and who is online.
     """
@@ -234,6 +238,7 @@ class ChatNamespace(TypedNamespace):
                 TYPING_UPDATE,
             ),
             auth=ChatAuth,
+            version=VERSION,
         )
 
     @overload
@@ -408,5 +413,278 @@ class ChatNamespace(TypedNamespace):
         await self._emit(TYPING_UPDATE, payload, to=to, room=room, skip_sid=skip_sid)
 
 
+class ChatHandlersSync(Protocol):
+    """Every client event of ``/chat``, one method each (for ``ChatNamespaceSync``).
+
+    Implement it (mypy reports a missing or mistyped method) and pass the object to
+    ``chat_sync.register_handlers``.
+    """
+
+    def fetch_history(self, sid: str, payload: FetchHistory, /) -> HistoryPage:
+        """``history:fetch``, acked with ``HistoryPage``.
+
+        Page backwards through a room's messages.
+        """
+        ...
+
+    def legacy_join(self, sid: str, payload: LegacyJoin, /) -> RoomJoined:
+        """``join``, acked with ``RoomJoined``.
+
+        Enter a room (protocol 1.0 name).
+
+        Deprecated: use room:join, which returns the room history
+        """
+        ...
+
+    def react(self, sid: str, payload: React, /) -> None:
+        """``message:react``, not acked.
+
+        Add an emoji reaction to a message.
+
+        Stability: beta
+        """
+        ...
+
+    def send_message(self, sid: str, payload: SendMessage, /) -> MessageAccepted:
+        """``message:send``, acked with ``MessageAccepted``.
+
+        Post a message to a room the client has joined.
+        """
+        ...
+
+    def set_presence(self, sid: str, payload: SetPresence, /) -> PresenceAccepted:
+        """``presence:set``, acked with ``PresenceAccepted``.
+
+        Change the client's own presence status.
+        """
+        ...
+
+    def join_room(self, sid: str, payload: JoinRoom, /) -> RoomJoined:
+        """``room:join``, acked with ``RoomJoined``.
+
+        Enter a room and receive its members and latest messages.
+        """
+        ...
+
+    def leave_room(self, sid: str, payload: LeaveRoom, /) -> None:
+        """``room:leave``, not acked.
+
+        Leave a room; the other members get `room:membership`.
+        """
+        ...
+
+    def typing(self, sid: str, payload: Typing, /) -> None:
+        """``typing``, not acked.
+
+        The client started or stopped typing in a room (not acked: fire and forget).
+        """
+        ...
+
+
+class ChatNamespaceSync(SyncTypedNamespace):
+    """The ``/chat`` namespace on a ``runtime.Server``: typed handlers, emits and calls.
+
+    Chat rooms: join a room, post messages, see who is typing and who is online.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(
+            PATH,
+            client_events=(
+                FETCH_HISTORY,
+                LEGACY_JOIN,
+                REACT,
+                SEND_MESSAGE,
+                SET_PRESENCE,
+                JOIN_ROOM,
+                LEAVE_ROOM,
+                TYPING,
+            ),
+            server_events=(
+                DELIVERY_CHECK,
+                MESSAGE_POSTED,
+                PRESENCE_CHANGED,
+                ROOM_MEMBERSHIP,
+                TYPING_UPDATE,
+            ),
+            auth=ChatAuth,
+            version=VERSION,
+        )
+
+    @overload
+    def on(
+        self, event: type[FetchHistory], /
+    ) -> Callable[
+        [SyncEventHandler[FetchHistory, HistoryPage]],
+        SyncEventHandler[FetchHistory, HistoryPage],
+    ]: ...
+
+    @overload
+    @deprecated("use room:join, which returns the room history", category=None)
+    def on(
+        self, event: type[LegacyJoin], /
+    ) -> Callable[
+        [SyncEventHandler[LegacyJoin, RoomJoined]],
+        SyncEventHandler[LegacyJoin, RoomJoined],
+    ]: ...
+
+    @overload
+    def on(
+        self, event: type[React], /
+    ) -> Callable[
+        [SyncEventHandler[React, None]],
+        SyncEventHandler[React, None],
+    ]: ...
+
+    @overload
+    def on(
+        self, event: type[SendMessage], /
+    ) -> Callable[
+        [SyncEventHandler[SendMessage, MessageAccepted]],
+        SyncEventHandler[SendMessage, MessageAccepted],
+    ]: ...
+
+    @overload
+    def on(
+        self, event: type[SetPresence], /
+    ) -> Callable[
+        [SyncEventHandler[SetPresence, PresenceAccepted]],
+        SyncEventHandler[SetPresence, PresenceAccepted],
+    ]: ...
+
+    @overload
+    def on(
+        self, event: type[JoinRoom], /
+    ) -> Callable[
+        [SyncEventHandler[JoinRoom, RoomJoined]],
+        SyncEventHandler[JoinRoom, RoomJoined],
+    ]: ...
+
+    @overload
+    def on(
+        self, event: type[LeaveRoom], /
+    ) -> Callable[
+        [SyncEventHandler[LeaveRoom, None]],
+        SyncEventHandler[LeaveRoom, None],
+    ]: ...
+
+    @overload
+    def on(
+        self, event: type[Typing], /
+    ) -> Callable[
+        [SyncEventHandler[Typing, None]],
+        SyncEventHandler[Typing, None],
+    ]: ...
+
+    def on(self, event: type[Any], /) -> Callable[[Any], Any]:
+        """Decorator registering the handler of a client event: ``@chat_sync.on(Event)``."""
+        return self._decorator(event)
+
+    def register_handlers(self, handlers: ChatHandlersSync) -> None:
+        """Register one handler per client event from an object with all of them."""
+        self._set_handler(FETCH_HISTORY, handlers.fetch_history)
+        self._set_handler(LEGACY_JOIN, handlers.legacy_join)
+        self._set_handler(REACT, handlers.react)
+        self._set_handler(SEND_MESSAGE, handlers.send_message)
+        self._set_handler(SET_PRESENCE, handlers.set_presence)
+        self._set_handler(JOIN_ROOM, handlers.join_room)
+        self._set_handler(LEAVE_ROOM, handlers.leave_room)
+        self._set_handler(TYPING, handlers.typing)
+
+    def on_connect(self, handler: SyncConnectHandler[ChatAuth]) -> SyncConnectHandler[ChatAuth]:
+        """Decorator: ``def connect(sid, environ, auth: ChatAuth) -> None``.
+
+        The auth payload is validated first; invalid auth is refused with
+        ``invalid_auth``. Raise ``ConnectionRefusedError`` to refuse a client.
+        """
+        self._set_connect(handler)
+        return handler
+
+    def emit_delivery_check(
+        self,
+        payload: DeliveryCheck,
+        *,
+        to: Target = None,
+        room: Target = None,
+        skip_sid: Target = None,
+    ) -> None:
+        """Emit ``message:delivery_check`` to a sid, a room, several rooms, or everyone.
+
+        The server asks which of these messages the client has; the client acks a receipt.
+        """
+        self._emit(DELIVERY_CHECK, payload, to=to, room=room, skip_sid=skip_sid)
+
+    def call_delivery_check(
+        self, payload: DeliveryCheck, *, to: str, timeout: float | None = 10.0
+    ) -> DeliveryReceipt:
+        """Send ``message:delivery_check`` to one client and return its ``DeliveryReceipt`` ack
+        (blocks until it comes).
+
+        The ack is validated: ``runtime.typed.InvalidAckError`` if it does not match,
+        ``runtime.exceptions.TimeoutError`` if it does not come within ``timeout`` seconds.
+
+        The server asks which of these messages the client has; the client acks a receipt.
+        """
+        return self._call(DELIVERY_CHECK, payload, to=to, timeout=timeout)
+
+    def emit_message_posted(
+        self,
+        payload: MessagePosted,
+        *,
+        to: Target = None,
+        room: Target = None,
+        skip_sid: Target = None,
+    ) -> None:
+        """Emit ``message:posted`` to a sid, a room, several rooms, or everyone.
+
+        A message was posted to a room the client is in.
+        """
+        self._emit(MESSAGE_POSTED, payload, to=to, room=room, skip_sid=skip_sid)
+
+    def emit_presence_changed(
+        self,
+        payload: PresenceChanged,
+        *,
+        to: Target = None,
+        room: Target = None,
+        skip_sid: Target = None,
+    ) -> None:
+        """Emit ``presence:changed`` to a sid, a room, several rooms, or everyone.
+
+        A member's presence changed.
+        """
+        self._emit(PRESENCE_CHANGED, payload, to=to, room=room, skip_sid=skip_sid)
+
+    def emit_room_membership(
+        self,
+        payload: RoomMembership,
+        *,
+        to: Target = None,
+        room: Target = None,
+        skip_sid: Target = None,
+    ) -> None:
+        """Emit ``room:membership`` to a sid, a room, several rooms, or everyone.
+
+        Someone joined or left a room the client is in.
+        """
+        self._emit(ROOM_MEMBERSHIP, payload, to=to, room=room, skip_sid=skip_sid)
+
+    def emit_typing_update(
+        self,
+        payload: TypingUpdate,
+        *,
+        to: Target = None,
+        room: Target = None,
+        skip_sid: Target = None,
+    ) -> None:
+        """Emit ``typing:update`` to a sid, a room, several rooms, or everyone.
+
+        Who is typing in a room right now.
+        """
+        self._emit(TYPING_UPDATE, payload, to=to, room=room, skip_sid=skip_sid)
+
+
 chat = ChatNamespace()
-"""The ``/chat`` namespace of this process; ``chat.register(sio)`` installs it."""
+"""The ``/chat`` namespace of this process on a ``runtime.AsyncServer``; ``chat.register(sio)`` installs it."""
+chat_sync = ChatNamespaceSync()
+"""The ``/chat`` namespace of this process on a ``runtime.Server``; ``chat_sync.register(sio)`` installs it."""

@@ -3,8 +3,10 @@
 
 Tools for moderators; every action is acked with its outcome.
 
-Install with ``moderation.register(sio)``; handlers take ``(sid, payload)`` and return the ack
-model.
+Install with ``moderation.register(sio)`` on a ``runtime.AsyncServer`` (coroutine handlers), or
+with ``moderation_sync.register(sio)`` on a ``runtime.Server`` (plain functions).
+
+Handlers take ``(sid, payload)`` and return the ack model.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from collections.abc import Callable
 from typing import Any, Protocol, overload
 
 from runtime.typed import ConnectHandler, EventHandler, EventSpec, Target, TypedNamespace
+from runtime.typed_sync import SyncConnectHandler, SyncEventHandler, SyncTypedNamespace
 
 from contracts.moderation import (
     DeleteMessage,
@@ -48,7 +51,7 @@ REPORT_FILED: EventSpec[ReportFiled, None] = EventSpec(
 
 
 class ModerationHandlers(Protocol):
-    """Every client event of ``/moderation``, one method each.
+    """Every client event of ``/moderation``, one method each (for ``ModerationNamespace``).
 
     Implement it (mypy reports a missing or mistyped method) and pass the object to
     ``moderation.register_handlers``.
@@ -74,7 +77,7 @@ class ModerationHandlers(Protocol):
 
 
 class ModerationNamespace(TypedNamespace):
-    """The ``/moderation`` namespace: typed handlers, emits and calls.
+    """The ``/moderation`` namespace on a ``runtime.AsyncServer``: typed handlers, emits and calls.
 
     Tools for moderators; every action is acked with its outcome.
     """
@@ -88,6 +91,7 @@ class ModerationNamespace(TypedNamespace):
             ),
             server_events=(REPORT_FILED,),
             auth=ModeratorAuth,
+            version=VERSION,
         )
 
     @overload
@@ -141,5 +145,104 @@ class ModerationNamespace(TypedNamespace):
         await self._emit(REPORT_FILED, payload, to=to, room=room, skip_sid=skip_sid)
 
 
+class ModerationHandlersSync(Protocol):
+    """Every client event of ``/moderation``, one method each (for ``ModerationNamespaceSync``).
+
+    Implement it (mypy reports a missing or mistyped method) and pass the object to
+    ``moderation_sync.register_handlers``.
+    """
+
+    def delete_message(self, sid: str, payload: DeleteMessage, /) -> ModerationResult:
+        """``message:delete``, acked with ``ModerationResult``.
+
+        Remove a message from a room's history.
+
+        Stability: beta
+        """
+        ...
+
+    def mute_user(self, sid: str, payload: MuteUser, /) -> ModerationResult:
+        """``user:mute``, acked with ``ModerationResult``.
+
+        Stop a user from posting in a room for a while.
+
+        Stability: beta
+        """
+        ...
+
+
+class ModerationNamespaceSync(SyncTypedNamespace):
+    """The ``/moderation`` namespace on a ``runtime.Server``: typed handlers, emits and calls.
+
+    Tools for moderators; every action is acked with its outcome.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(
+            PATH,
+            client_events=(
+                DELETE_MESSAGE,
+                MUTE_USER,
+            ),
+            server_events=(REPORT_FILED,),
+            auth=ModeratorAuth,
+            version=VERSION,
+        )
+
+    @overload
+    def on(
+        self, event: type[DeleteMessage], /
+    ) -> Callable[
+        [SyncEventHandler[DeleteMessage, ModerationResult]],
+        SyncEventHandler[DeleteMessage, ModerationResult],
+    ]: ...
+
+    @overload
+    def on(
+        self, event: type[MuteUser], /
+    ) -> Callable[
+        [SyncEventHandler[MuteUser, ModerationResult]],
+        SyncEventHandler[MuteUser, ModerationResult],
+    ]: ...
+
+    def on(self, event: type[Any], /) -> Callable[[Any], Any]:
+        """Decorator registering the handler of a client event: ``@moderation_sync.on(Event)``."""
+        return self._decorator(event)
+
+    def register_handlers(self, handlers: ModerationHandlersSync) -> None:
+        """Register one handler per client event from an object with all of them."""
+        self._set_handler(DELETE_MESSAGE, handlers.delete_message)
+        self._set_handler(MUTE_USER, handlers.mute_user)
+
+    def on_connect(
+        self, handler: SyncConnectHandler[ModeratorAuth]
+    ) -> SyncConnectHandler[ModeratorAuth]:
+        """Decorator: ``def connect(sid, environ, auth: ModeratorAuth) -> None``.
+
+        The auth payload is validated first; invalid auth is refused with
+        ``invalid_auth``. Raise ``ConnectionRefusedError`` to refuse a client.
+        """
+        self._set_connect(handler)
+        return handler
+
+    def emit_report_filed(
+        self,
+        payload: ReportFiled,
+        *,
+        to: Target = None,
+        room: Target = None,
+        skip_sid: Target = None,
+    ) -> None:
+        """Emit ``report:filed`` to a sid, a room, several rooms, or everyone.
+
+        A member reported a message; every connected moderator receives it.
+
+        Stability: beta
+        """
+        self._emit(REPORT_FILED, payload, to=to, room=room, skip_sid=skip_sid)
+
+
 moderation = ModerationNamespace()
-"""The ``/moderation`` namespace of this process; ``moderation.register(sio)`` installs it."""
+"""The ``/moderation`` namespace of this process on a ``runtime.AsyncServer``; ``moderation.register(sio)`` installs it."""
+moderation_sync = ModerationNamespaceSync()
+"""The ``/moderation`` namespace of this process on a ``runtime.Server``; ``moderation_sync.register(sio)`` installs it."""

@@ -128,8 +128,16 @@ def test_support_imports_match_what_the_namespace_uses() -> None:
         for ns in (root, feed, single)
     }
     assert names["/"] >= {"overload", "deprecated", "PlainConnectHandler", "EventHandler", "Target"}
-    assert names["/feed/v2"] == {"EventSpec", "TypedNamespace", "PlainConnectHandler", "Target"}
+    assert names["/feed/v2"] == {
+        "EventSpec",
+        "TypedNamespace",
+        "PlainConnectHandler",
+        "Target",
+        "SyncTypedNamespace",
+        "SyncPlainConnectHandler",
+    }
     assert "overload" not in names["/single"] and "ConnectHandler" in names["/single"]
+    assert {"SyncConnectHandler", "SyncEventHandler"} <= names["/single"]
 
 
 def test_server_exports_are_sorted_like_ruff_wants() -> None:
@@ -137,6 +145,9 @@ def test_server_exports_are_sorted_like_ruff_wants() -> None:
     assert api.server_exports[:1] == ("NAMESPACES",)
     assert "register_all" in api.server_exports and "root" in api.server_exports
     assert "FeedV2Handlers" not in api.server_exports  # no client events, no Protocol
+    assert {"SYNC_NAMESPACES", "register_all_sync", "RootNamespaceSync", "root_sync"} <= set(
+        api.server_exports
+    )
 
 
 def test_hashes_ignore_location_but_follow_the_contract(tmp_path: Path) -> None:

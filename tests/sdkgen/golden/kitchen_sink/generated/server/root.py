@@ -3,7 +3,10 @@
 
 Root namespace without auth.
 
-Install with ``root.register(sio)``; handlers take ``(sid, payload)`` and return the ack model.
+Install with ``root.register(sio)`` on a ``runtime.AsyncServer`` (coroutine handlers), or with
+``root_sync.register(sio)`` on a ``runtime.Server`` (plain functions).
+
+Handlers take ``(sid, payload)`` and return the ack model.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from typing import Any, Protocol, overload
 from typing_extensions import deprecated
 
 from runtime.typed import EventHandler, EventSpec, PlainConnectHandler, Target, TypedNamespace
+from runtime.typed_sync import SyncEventHandler, SyncPlainConnectHandler, SyncTypedNamespace
 
 from kitchen_sink.api import (
     AddItems,
@@ -110,7 +114,7 @@ SHAPE_DRAWN: EventSpec[ShapeDrawn, None] = EventSpec(
 
 
 class RootHandlers(Protocol):
-    """Every client event of ``/``, one method each.
+    """Every client event of ``/``, one method each (for ``RootNamespace``).
 
     Implement it (mypy reports a missing or mistyped method) and pass the object to
     ``root.register_handlers``.
@@ -173,7 +177,7 @@ class RootHandlers(Protocol):
 
 
 class RootNamespace(TypedNamespace):
-    """The ``/`` namespace: typed handlers, emits and calls.
+    """The ``/`` namespace on a ``runtime.AsyncServer``: typed handlers, emits and calls.
 
     Root namespace without auth.
     """
@@ -196,6 +200,7 @@ class RootNamespace(TypedNamespace):
                 SHAPE_DRAWN,
             ),
             auth=None,
+            version=VERSION,
         )
 
     @overload
@@ -333,5 +338,232 @@ class RootNamespace(TypedNamespace):
         await self._emit(SHAPE_DRAWN, payload, to=to, room=room, skip_sid=skip_sid)
 
 
+class RootHandlersSync(Protocol):
+    """Every client event of ``/``, one method each (for ``RootNamespaceSync``).
+
+    Implement it (mypy reports a missing or mistyped method) and pass the object to
+    ``root_sync.register_handlers``.
+    """
+
+    def check_item(self, sid: str, payload: CheckItem, /) -> Item_:
+        """``item:check``, acked with ``Item_``.
+
+        Acked with `shapes.Item`, which sorts after `inventory.Item`: imported as `Item_`.
+        """
+        ...
+
+    def count_item(self, sid: str, payload: CountItem, /) -> Item:
+        """``item:count``, acked with ``Item``.
+
+        Acked with `inventory.Item`, which keeps its name.
+        """
+        ...
+
+    def add_items(self, sid: str, payload: AddItems, /) -> Receipt.Line:
+        """``items:add``, acked with ``Receipt.Line``."""
+        ...
+
+    def old_thing(self, sid: str, payload: OldThing, /) -> None:
+        """``old:thing``, not acked.
+
+        Deprecated: event 'old:thing' is deprecated
+        """
+        ...
+
+    def store_everything(self, sid: str, payload: StoreEverything, /) -> Stored:
+        """``store_everything``, acked with ``Stored``.
+
+        Every payload type at once; default wire name `store_everything`.
+        """
+        ...
+
+    def pick_target(self, sid: str, payload: PickTarget, /) -> Target_:
+        """``target:pick``, acked with ``Target_``.
+
+        Acked with a model named like `runtime.typed.Target`: imported as `Target_`.
+        """
+        ...
+
+    def grow_tree(self, sid: str, payload: GrowTree, /) -> Tree:
+        """``tree:grow``, acked with ``Tree``.
+
+        Overrides the docstring.
+
+        Stability: experimental
+        """
+        ...
+
+    def upload_blob(self, sid: str, payload: UploadBlob, /) -> Blob:
+        """``upload_blob``, acked with ``Blob``.
+
+        Bytes in the payload and in the ack.
+        """
+        ...
+
+
+class RootNamespaceSync(SyncTypedNamespace):
+    """The ``/`` namespace on a ``runtime.Server``: typed handlers, emits and calls.
+
+    Root namespace without auth.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(
+            PATH,
+            client_events=(
+                CHECK_ITEM,
+                COUNT_ITEM,
+                ADD_ITEMS,
+                OLD_THING,
+                STORE_EVERYTHING,
+                PICK_TARGET,
+                GROW_TREE,
+                UPLOAD_BLOB,
+            ),
+            server_events=(
+                BLOB_OFFER,
+                SHAPE_DRAWN,
+            ),
+            auth=None,
+            version=VERSION,
+        )
+
+    @overload
+    def on(
+        self, event: type[CheckItem], /
+    ) -> Callable[
+        [SyncEventHandler[CheckItem, Item_]],
+        SyncEventHandler[CheckItem, Item_],
+    ]: ...
+
+    @overload
+    def on(
+        self, event: type[CountItem], /
+    ) -> Callable[
+        [SyncEventHandler[CountItem, Item]],
+        SyncEventHandler[CountItem, Item],
+    ]: ...
+
+    @overload
+    def on(
+        self, event: type[AddItems], /
+    ) -> Callable[
+        [SyncEventHandler[AddItems, Receipt.Line]],
+        SyncEventHandler[AddItems, Receipt.Line],
+    ]: ...
+
+    @overload
+    @deprecated("event 'old:thing' is deprecated", category=None)
+    def on(
+        self, event: type[OldThing], /
+    ) -> Callable[
+        [SyncEventHandler[OldThing, None]],
+        SyncEventHandler[OldThing, None],
+    ]: ...
+
+    @overload
+    def on(
+        self, event: type[StoreEverything], /
+    ) -> Callable[
+        [SyncEventHandler[StoreEverything, Stored]],
+        SyncEventHandler[StoreEverything, Stored],
+    ]: ...
+
+    @overload
+    def on(
+        self, event: type[PickTarget], /
+    ) -> Callable[
+        [SyncEventHandler[PickTarget, Target_]],
+        SyncEventHandler[PickTarget, Target_],
+    ]: ...
+
+    @overload
+    def on(
+        self, event: type[GrowTree], /
+    ) -> Callable[
+        [SyncEventHandler[GrowTree, Tree]],
+        SyncEventHandler[GrowTree, Tree],
+    ]: ...
+
+    @overload
+    def on(
+        self, event: type[UploadBlob], /
+    ) -> Callable[
+        [SyncEventHandler[UploadBlob, Blob]],
+        SyncEventHandler[UploadBlob, Blob],
+    ]: ...
+
+    def on(self, event: type[Any], /) -> Callable[[Any], Any]:
+        """Decorator registering the handler of a client event: ``@root_sync.on(Event)``."""
+        return self._decorator(event)
+
+    def register_handlers(self, handlers: RootHandlersSync) -> None:
+        """Register one handler per client event from an object with all of them."""
+        self._set_handler(CHECK_ITEM, handlers.check_item)
+        self._set_handler(COUNT_ITEM, handlers.count_item)
+        self._set_handler(ADD_ITEMS, handlers.add_items)
+        self._set_handler(OLD_THING, handlers.old_thing)
+        self._set_handler(STORE_EVERYTHING, handlers.store_everything)
+        self._set_handler(PICK_TARGET, handlers.pick_target)
+        self._set_handler(GROW_TREE, handlers.grow_tree)
+        self._set_handler(UPLOAD_BLOB, handlers.upload_blob)
+
+    def on_connect(self, handler: SyncPlainConnectHandler) -> SyncPlainConnectHandler:
+        """Decorator: ``def connect(sid, environ) -> None``.
+
+        Raise ``ConnectionRefusedError`` to refuse a client.
+        """
+        self._set_connect(handler)
+        return handler
+
+    @deprecated("use blob:push", category=None)
+    def emit_blob_offer(
+        self,
+        payload: BlobOffer,
+        *,
+        to: Target = None,
+        room: Target = None,
+        skip_sid: Target = None,
+    ) -> None:
+        """Emit ``blob:offer`` to a sid, a room, several rooms, or everyone.
+
+        Server -> client with bytes, acked by the client.
+
+        Deprecated: use blob:push
+        """
+        self._emit(BLOB_OFFER, payload, to=to, room=room, skip_sid=skip_sid)
+
+    @deprecated("use blob:push", category=None)
+    def call_blob_offer(
+        self, payload: BlobOffer, *, to: str, timeout: float | None = 2.5
+    ) -> Stored:
+        """Send ``blob:offer`` to one client and return its ``Stored`` ack (blocks until it comes).
+
+        The ack is validated: ``runtime.typed.InvalidAckError`` if it does not match,
+        ``runtime.exceptions.TimeoutError`` if it does not come within ``timeout`` seconds.
+
+        Server -> client with bytes, acked by the client.
+
+        Deprecated: use blob:push
+        """
+        return self._call(BLOB_OFFER, payload, to=to, timeout=timeout)
+
+    def emit_shape_drawn(
+        self,
+        payload: ShapeDrawn,
+        *,
+        to: Target = None,
+        room: Target = None,
+        skip_sid: Target = None,
+    ) -> None:
+        """Emit ``shape:drawn`` to a sid, a room, several rooms, or everyone.
+
+        Server -> client, no ack.
+        """
+        self._emit(SHAPE_DRAWN, payload, to=to, room=room, skip_sid=skip_sid)
+
+
 root = RootNamespace()
-"""The ``/`` namespace of this process; ``root.register(sio)`` installs it."""
+"""The ``/`` namespace of this process on a ``runtime.AsyncServer``; ``root.register(sio)`` installs it."""
+root_sync = RootNamespaceSync()
+"""The ``/`` namespace of this process on a ``runtime.Server``; ``root_sync.register(sio)`` installs it."""

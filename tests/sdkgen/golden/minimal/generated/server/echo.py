@@ -3,7 +3,10 @@
 
 Echoes text back.
 
-Install with ``echo.register(sio)``; handlers take ``(sid, payload)`` and return the ack model.
+Install with ``echo.register(sio)`` on a ``runtime.AsyncServer`` (coroutine handlers), or with
+``echo_sync.register(sio)`` on a ``runtime.Server`` (plain functions).
+
+Handlers take ``(sid, payload)`` and return the ack model.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from collections.abc import Callable
 from typing import Any, Protocol
 
 from runtime.typed import ConnectHandler, EventHandler, EventSpec, TypedNamespace
+from runtime.typed_sync import SyncConnectHandler, SyncEventHandler, SyncTypedNamespace
 
 from minimal.api import EchoAuth, Echoed, Shout
 
@@ -27,7 +31,7 @@ SHOUT: EventSpec[Shout, Echoed] = EventSpec(
 
 
 class EchoHandlers(Protocol):
-    """Every client event of ``/echo``, one method each.
+    """Every client event of ``/echo``, one method each (for ``EchoNamespace``).
 
     Implement it (mypy reports a missing or mistyped method) and pass the object to
     ``echo.register_handlers``.
@@ -42,7 +46,7 @@ class EchoHandlers(Protocol):
 
 
 class EchoNamespace(TypedNamespace):
-    """The ``/echo`` namespace: typed handlers, emits and calls.
+    """The ``/echo`` namespace on a ``runtime.AsyncServer``: typed handlers, emits and calls.
 
     Echoes text back.
     """
@@ -53,6 +57,7 @@ class EchoNamespace(TypedNamespace):
             client_events=(SHOUT,),
             server_events=(),
             auth=EchoAuth,
+            version=VERSION,
         )
 
     def on(
@@ -78,5 +83,60 @@ class EchoNamespace(TypedNamespace):
         return handler
 
 
+class EchoHandlersSync(Protocol):
+    """Every client event of ``/echo``, one method each (for ``EchoNamespaceSync``).
+
+    Implement it (mypy reports a missing or mistyped method) and pass the object to
+    ``echo_sync.register_handlers``.
+    """
+
+    def shout(self, sid: str, payload: Shout, /) -> Echoed:
+        """``shout``, acked with ``Echoed``.
+
+        Send text; the ack carries it back in capitals.
+        """
+        ...
+
+
+class EchoNamespaceSync(SyncTypedNamespace):
+    """The ``/echo`` namespace on a ``runtime.Server``: typed handlers, emits and calls.
+
+    Echoes text back.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(
+            PATH,
+            client_events=(SHOUT,),
+            server_events=(),
+            auth=EchoAuth,
+            version=VERSION,
+        )
+
+    def on(
+        self, event: type[Shout], /
+    ) -> Callable[
+        [SyncEventHandler[Shout, Echoed]],
+        SyncEventHandler[Shout, Echoed],
+    ]:
+        """Decorator registering the handler of a client event: ``@echo_sync.on(Event)``."""
+        return self._decorator(event)
+
+    def register_handlers(self, handlers: EchoHandlersSync) -> None:
+        """Register one handler per client event from an object with all of them."""
+        self._set_handler(SHOUT, handlers.shout)
+
+    def on_connect(self, handler: SyncConnectHandler[EchoAuth]) -> SyncConnectHandler[EchoAuth]:
+        """Decorator: ``def connect(sid, environ, auth: EchoAuth) -> None``.
+
+        The auth payload is validated first; invalid auth is refused with
+        ``invalid_auth``. Raise ``ConnectionRefusedError`` to refuse a client.
+        """
+        self._set_connect(handler)
+        return handler
+
+
 echo = EchoNamespace()
-"""The ``/echo`` namespace of this process; ``echo.register(sio)`` installs it."""
+"""The ``/echo`` namespace of this process on a ``runtime.AsyncServer``; ``echo.register(sio)`` installs it."""
+echo_sync = EchoNamespaceSync()
+"""The ``/echo`` namespace of this process on a ``runtime.Server``; ``echo_sync.register(sio)`` installs it."""
