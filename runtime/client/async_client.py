@@ -11,7 +11,7 @@ import asyncio
 import inspect
 import logging
 import random
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from runtime import exceptions
@@ -84,6 +84,7 @@ class AsyncClient(HandlerRegistry):
         self.connection_url: Any = None
         self.connection_headers: Any = None
         self.connection_auth: Any = None
+        self.connection_namespace_auth: dict[str, Any] = {}
         self.connection_transports: Any = None
         self.connection_namespaces: list[str] = []
         self.socketio_path: str = "socket.io"
@@ -128,8 +129,15 @@ class AsyncClient(HandlerRegistry):
         wait: bool = True,
         wait_timeout: float = 1,
         retry: bool = False,
+        *,
+        namespace_auth: Mapping[str, Any] | None = None,
     ) -> None:
-        """Connect; ``url``, ``headers`` and ``auth`` may be (async) callables."""
+        """Connect; ``url``, ``headers`` and ``auth`` may be (async) callables.
+
+        Beyond python-socketio, ``namespace_auth`` gives some namespaces their own
+        auth (a dict or an (async) callable, like ``auth``, evaluated at each
+        connection attempt), as socket.io-client does per socket; the others get ``auth``.
+        """
         if self.connected:
             raise exceptions.ConnectionError("Already connected")
         if namespaces is None:
@@ -144,6 +152,10 @@ class AsyncClient(HandlerRegistry):
         self.connection_auth = auth
         self.connection_transports = transports
         self.connection_namespaces = list(namespaces)
+        unknown = set(namespace_auth or {}) - set(self.connection_namespaces)
+        if unknown:
+            raise ValueError(f"namespace_auth names namespaces not connected: {sorted(unknown)}")
+        self.connection_namespace_auth = dict(namespace_auth or {})
         self.socketio_path = socketio_path
         self.namespaces = {}
         self.failed_namespaces = []
@@ -171,7 +183,10 @@ class AsyncClient(HandlerRegistry):
             raise exceptions.ConnectionError(exc.args[0]) from exc
         self.sid = engine.sid
         auth_data = await self._real(auth)
-        engine.send(conn.connect(self.connection_namespaces, auth_data))
+        per_namespace = {
+            ns: await self._real(value) for ns, value in self.connection_namespace_auth.items()
+        }
+        engine.send(conn.connect(self.connection_namespaces, auth_data, per_namespace))
         if wait:
             try:
                 while not conn.settled:
@@ -402,6 +417,7 @@ class AsyncClient(HandlerRegistry):
                         self.connection_url,
                         headers=self.connection_headers,
                         auth=self.connection_auth,
+                        namespace_auth=self.connection_namespace_auth,
                         transports=self.connection_transports,
                         namespaces=self.connection_namespaces,
                         socketio_path=self.socketio_path,

@@ -10,7 +10,7 @@ no clock: acks have no deadline here (the edge owns ``call()`` timeouts).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import Enum, auto
 from typing import Any
@@ -96,6 +96,14 @@ def ack_args(result: Any) -> list[Any]:
     return emit_args(result)
 
 
+def _auth_object(auth: Any) -> dict[str, Any]:
+    # python-socketio sends ``auth or {}``: the server always sees an object.
+    data = auth if auth else {}
+    if not isinstance(data, dict):
+        raise LocalProtocolError("auth must be a dict (or a callable returning one)")
+    return data
+
+
 class ClientConnection:
     """Socket.IO state of one client connection (see the module docstring)."""
 
@@ -130,14 +138,18 @@ class ClientConnection:
 
     # -- output --------------------------------------------------------------------
 
-    def connect(self, namespaces: Iterable[str], auth: Any) -> Payloads:
-        """CONNECT packets for ``namespaces``, sent once the engine is open."""
-        # python-socketio sends ``auth or {}``: the server always sees an object.
-        data = auth if auth else {}
-        if not isinstance(data, dict):
-            raise LocalProtocolError("auth must be a dict (or a callable returning one)")
+    def connect(
+        self, namespaces: Iterable[str], auth: Any, per_namespace: Mapping[str, Any] | None = None
+    ) -> Payloads:
+        """CONNECT packets for ``namespaces``, sent once the engine is open.
+
+        ``auth`` goes to every namespace, as python-socketio sends it, except those
+        ``per_namespace`` names: they get their own (socket.io-client's per-socket auth).
+        """
+        overrides = per_namespace or {}
         out: Payloads = []
         for namespace in namespaces:
+            data = _auth_object(overrides.get(namespace, auth))
             self.namespaces[namespace] = NamespaceState.CONNECTING
             out.extend(self.serializer.encode(Packet(PacketType.CONNECT, namespace, data)))
         return out

@@ -13,7 +13,7 @@ import concurrent.futures
 import contextlib
 import threading
 import time
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Mapping
 from typing import Any, TypeVar, overload
 
 from runtime.client.async_client import AsyncClient, Reason
@@ -234,7 +234,10 @@ class Client:
         wait: bool = True,
         wait_timeout: float = 1,
         retry: bool = False,
+        *,
+        namespace_auth: Mapping[str, Any] | None = None,
     ) -> None:
+        """Connect (see ``AsyncClient.connect``, also for ``namespace_auth``)."""
         try:
             self._run(
                 self._core.connect(
@@ -247,6 +250,7 @@ class Client:
                     wait,
                     wait_timeout,
                     retry,
+                    namespace_auth=namespace_auth,
                 )
             )
         except BaseException:

@@ -50,6 +50,15 @@ def test_connect_packets_carry_auth_and_namespaces() -> None:
         ClientConnection(get_serializer()).connect(["/"], "not a dict")
 
 
+def test_per_namespace_auth_overrides_the_shared_auth() -> None:
+    conn = ClientConnection(get_serializer())
+    packets = conn.connect(["/", "/chat", "/mod"], {"token": "x"}, {"/mod": {"role": "m"}})
+    assert packets == ['0{"token":"x"}', '0/chat,{"token":"x"}', '0/mod,{"role":"m"}']
+    assert ClientConnection(get_serializer()).connect(["/a"], {"t": 1}, {"/a": None}) == ["0/a,{}"]
+    with pytest.raises(LocalProtocolError):
+        ClientConnection(get_serializer()).connect(["/a"], {}, {"/a": ["not", "a", "dict"]})
+
+
 def test_connect_and_connect_error_settle_namespaces() -> None:
     conn = ClientConnection(get_serializer())
     conn.connect(["/", "/private"], {})

@@ -358,6 +358,29 @@ async def test_headers_and_callable_connect_arguments(
         await client.disconnect()
 
 
+async def test_namespace_auth_gives_each_namespace_its_own_auth(server: ServerProcess) -> None:
+    client = AsyncClient(reconnection=False)
+
+    async def chat_auth() -> dict[str, Any]:
+        return {"token": "chat-only"}
+
+    with pytest.raises(ValueError, match="not connected"):
+        await client.connect(server.url, namespaces=["/"], namespace_auth={"/chat": {}})
+    await client.connect(
+        server.url,
+        auth={"token": "shared"},
+        namespaces=["/", "/chat"],
+        namespace_auth={"/chat": chat_auth},
+    )
+    try:
+        assert await client.call("whoami", timeout=WAIT) == {"token": "shared"}
+        assert await client.call("whoami", namespace="/chat", timeout=WAIT) == {
+            "token": "chat-only"
+        }
+    finally:
+        await client.disconnect()
+
+
 async def test_background_task_and_sleep() -> None:
     client = AsyncClient()
     done: list[int] = []
