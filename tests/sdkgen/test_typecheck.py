@@ -63,6 +63,8 @@ def test_the_suite_has_a_case_for_each_kind_of_mistake() -> None:
     codes = {(e.file.rsplit("/", 1)[-1], e.code) for e in EXPECTED}
     assert ("bad_handlers.py", "arg-type") in codes
     assert ("bad_handlers.py", "assignment") in codes
+    assert ("bad_sync_handlers.py", "arg-type") in codes
+    assert ("bad_sync_handlers.py", "assignment") in codes
     assert ("deprecated_use.py", "deprecated") in codes
     assert len(EXPECTED) >= 12
 

@@ -1,4 +1,4 @@
-"""A correct app on the generated /chat bindings: mypy --strict must accept all of it."""
+"""A correct app on the generated /chat bindings, async and sync: mypy --strict accepts it all."""
 
 from __future__ import annotations
 
@@ -26,9 +26,10 @@ from contracts.chat import (
     Typing,
     TypingUpdate,
 )
-from generated.server import register_all
-from generated.server.chat import ChatHandlers, chat
+from generated.server import register_all, register_all_sync
+from generated.server.chat import ChatHandlers, ChatHandlersSync, chat, chat_sync
 from runtime.typed import AsyncServerLike, EventError
+from runtime.typed_sync import ServerLike
 
 
 @chat.on(SendMessage)
@@ -98,3 +99,69 @@ def install_on_the_runtime() -> None:
     # runtime.AsyncServer satisfies the protocol typed dispatch needs.
     sio: AsyncServerLike = runtime.AsyncServer()
     install(sio)
+
+
+# -- the sync twin, for runtime.Server: plain functions, blocking emits and calls ----------
+
+
+@chat_sync.on(SendMessage)
+def send_message_sync(sid: str, payload: SendMessage) -> MessageAccepted:
+    return MessageAccepted(id=uuid4(), sent_at=datetime.now(UTC))
+
+
+@chat_sync.on(Typing)
+def typing_sync(sid: str, payload: Typing) -> None:
+    chat_sync.emit_typing_update(TypingUpdate(room=payload.room, typing=[]), to=payload.room)
+
+
+@chat_sync.on_connect
+def connect_sync(sid: str, environ: Mapping[str, Any], auth: ChatAuth) -> None:
+    print(auth.token)
+
+
+@chat_sync.on_disconnect
+def disconnect_sync(sid: str, reason: str) -> None:
+    print(sid, reason)
+
+
+def check_delivery_sync(sid: str) -> list[str]:
+    receipt: DeliveryReceipt = chat_sync.call_delivery_check(
+        DeliveryCheck(room="lobby", message_ids=[]), to=sid, timeout=2.0
+    )
+    return [str(r) for r in receipt.received]
+
+
+class SyncHandlers:
+    """Implements ChatHandlersSync structurally."""
+
+    def fetch_history(self, sid: str, payload: FetchHistory) -> HistoryPage:
+        return HistoryPage(messages=[], has_more=False)
+
+    def legacy_join(self, sid: str, payload: LegacyJoin) -> RoomJoined:
+        return RoomJoined(room=payload.room, members=[])
+
+    def react(self, sid: str, payload: React) -> None:
+        return None
+
+    def send_message(self, sid: str, payload: SendMessage) -> MessageAccepted:
+        return MessageAccepted(id=uuid4(), sent_at=datetime.now(UTC))
+
+    def set_presence(self, sid: str, payload: SetPresence) -> PresenceAccepted:
+        return PresenceAccepted(status=payload.status)
+
+    def join_room(self, sid: str, payload: JoinRoom) -> RoomJoined:
+        return RoomJoined(room=payload.room, members=[])
+
+    def leave_room(self, sid: str, payload: LeaveRoom) -> None:
+        return None
+
+    def typing(self, sid: str, payload: Typing) -> None:
+        return None
+
+
+def install_sync() -> None:
+    # runtime.Server satisfies the protocol the sync twin needs.
+    handlers: ChatHandlersSync = SyncHandlers()
+    chat_sync.register_handlers(handlers)
+    sio: ServerLike = runtime.Server()
+    register_all_sync(sio)
