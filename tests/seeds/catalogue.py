@@ -2,8 +2,7 @@
 
 ``run``    an example executed unchanged on ``runtime`` by the test named
            in ``test`` (in a test_guide_*.py module).
-``later``  an example for a mode not served yet (gevent_uwsgi, gunicorn green workers,
-           aiohttp, tornado, sanic, message queues, Admin UI):
+``later``  an example for a feature not served yet (some message queues):
            skipped, with the issue it waits for. When the guide describes the
            same feature for asyncio (guide lines 11-12: "the methods in the two
            servers are the same, [...] in the asyncio server most methods are
@@ -265,13 +264,15 @@ CATALOGUE: dict[str, Entry] = {
         860, "6bc3a27a8a51", "test_gevent_with_other_wsgi_app", "WSGIApp with other_wsgi_app"
     ),
     "guide:Gevent#4": run(866, "a5b97630355d", "test_gevent_pywsgi", "pywsgi.WSGIServer"),
-    "guide:Gevent with Gunicorn#1": later(
-        877, "78735bc2b699", Issue.GEVENT, "shell: gunicorn -k gevent"
+    "guide:Gevent with Gunicorn#1": run(
+        877, "78735bc2b699", "test_gunicorn_green_worker_command", "shell: gunicorn -k gevent"
     ),
-    "guide:Gevent with uWSGI#1": later(
-        898, "89b72e80ad31", Issue.GEVENT, "Server(async_mode='gevent_uwsgi')"
+    "guide:Gevent with uWSGI#1": run(
+        898, "89b72e80ad31", "test_uwsgi_gevent_command", "Server(async_mode='gevent_uwsgi')"
     ),
-    "guide:Gevent with uWSGI#2": later(908, "604dabbc6471", Issue.GEVENT, "shell: uwsgi --gevent"),
+    "guide:Gevent with uWSGI#2": run(
+        908, "604dabbc6471", "test_uwsgi_gevent_command", "shell: uwsgi --gevent"
+    ),
     "guide:Tornado#1": run(918, "0ec3c3bb41b3", "test_tornado_handler", "async_mode='tornado'"),
     "guide:Tornado#2": run(923, "52167f82ad85", "test_tornado_handler", "get_tornado_handler"),
     "guide:Tornado#3": run(936, "6a1473d07a1e", "test_tornado_handler", "tornado IOLoop"),
@@ -281,8 +282,8 @@ CATALOGUE: dict[str, Entry] = {
     "guide:Eventlet#2": run(
         961, "60ed7c8ba299", "test_eventlet_wsgi_server", "eventlet.wsgi.server"
     ),
-    "guide:Eventlet with Gunicorn#1": later(
-        973, "6fb2f0be9995", Issue.EVENTLET, "shell: gunicorn -k eventlet"
+    "guide:Eventlet with Gunicorn#1": run(
+        973, "6fb2f0be9995", "test_gunicorn_green_worker_command", "shell: gunicorn -k eventlet"
     ),
     "guide:Redis#1": prose(1017, "00c25a97ddeb", "pip install line"),
     "guide:Redis#2": run(
@@ -339,8 +340,11 @@ CATALOGUE: dict[str, Entry] = {
     "deploy:Eventlet#2": run(
         122, "1cb4c7b0cf85", "test_eventlet_wsgi_server", "socketio.Middleware"
     ),
-    "deploy:Using Gunicorn with Eventlet#1": later(
-        133, "6fb2f0be9995", Issue.EVENTLET, "shell: gunicorn -k eventlet"
+    "deploy:Using Gunicorn with Eventlet#1": run(
+        133,
+        "6fb2f0be9995",
+        "test_gunicorn_green_worker_command",
+        "shell: gunicorn -k eventlet (= the guide's)",
     ),
     "deploy:Gevent#1": run(
         159, "bcfc911a82e9", "test_gevent_middleware", "Server(async_mode='gevent')"
@@ -351,14 +355,24 @@ CATALOGUE: dict[str, Entry] = {
     "deploy:Gevent#3": run(
         171, "fa070363b363", "test_gevent_middleware", "gevent-websocket handler"
     ),
-    "deploy:Using Gunicorn with Gevent#1": later(
-        184, "18e81be7e624", Issue.GEVENT, "shell: gunicorn -k gevent"
+    "deploy:Using Gunicorn with Gevent#1": run(
+        184, "18e81be7e624", "test_gunicorn_green_worker_command", "shell: gunicorn -k gevent"
     ),
-    "deploy:Using Gunicorn with Gevent#2": later(
-        188, "ac82d994e607", Issue.GEVENT, "shell: gunicorn GeventWebSocketWorker"
+    "deploy:Using Gunicorn with Gevent#2": run(
+        188,
+        "ac82d994e607",
+        "test_gunicorn_green_worker_command",
+        "shell: gunicorn GeventWebSocketWorker; its 'module: app' typo rejoined",
     ),
-    "deploy:uWSGI#1": later(211, "89b72e80ad31", Issue.GEVENT, "Server(async_mode='gevent_uwsgi')"),
-    "deploy:uWSGI#2": later(221, "604dabbc6471", Issue.GEVENT, "shell: uwsgi --gevent"),
+    "deploy:uWSGI#1": run(
+        211,
+        "89b72e80ad31",
+        "test_uwsgi_gevent_command",
+        "Server(async_mode='gevent_uwsgi') (= the guide's)",
+    ),
+    "deploy:uWSGI#2": run(
+        221, "604dabbc6471", "test_uwsgi_gevent_command", "shell: uwsgi --gevent (= the guide's)"
+    ),
     "deploy:Standard Threads#1": run(
         237, "f45cc6da762c", "test_threading_mode", "Server(async_mode='threading')"
     ),

@@ -12,9 +12,11 @@ virtualenv instead: the reference the suite was validated against.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import select
+import signal
 import socket
 import subprocess
 import sys
@@ -187,12 +189,28 @@ def _listening(port: int) -> bool:
 
 @contextmanager
 def run_server(
-    argv: Sequence[str], workdir: Path, port: int, env: Mapping[str, str]
+    argv: Sequence[str],
+    workdir: Path,
+    port: int,
+    env: Mapping[str, str],
+    *,
+    group: bool = False,
 ) -> Iterator[Server]:
-    """Start ``argv`` in ``workdir``; yield once ``port`` accepts; kill it by PID at the end."""
+    """Start ``argv`` in ``workdir``; yield once ``port`` accepts; kill it by PID at the end.
+
+    ``group``: the server forks workers (uWSGI, Gunicorn); it runs in a session of its
+    own, and whatever is left of that process group is killed with it.
+    """
     out, err = workdir / "server.stdout", workdir / "server.stderr"
     with open(out, "wb") as out_f, open(err, "wb") as err_f:
-        proc = subprocess.Popen(list(argv), cwd=workdir, stdout=out_f, stderr=err_f, env=dict(env))
+        proc = subprocess.Popen(
+            list(argv),
+            cwd=workdir,
+            stdout=out_f,
+            stderr=err_f,
+            env=dict(env),
+            start_new_session=group,
+        )
     server = Server(proc, port, workdir, out, err)
     try:
 
@@ -212,6 +230,9 @@ def run_server(
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait(timeout=5)
+        if group:  # the group's id is the server's PID, not reused while a member lives
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(proc.pid, signal.SIGKILL)
 
 
 # The module's listening port, for blocks that pick their own (a guide's 5000 or
