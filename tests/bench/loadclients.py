@@ -10,6 +10,7 @@ import asyncio
 import json
 import time
 from array import array
+from dataclasses import dataclass
 
 from tests.bench.pollclient import PollingSioClient
 from tests.bench.wire import Opcode, client_frame, client_text
@@ -37,6 +38,11 @@ class EchoStats:
         self.first_error = ""
         self.latencies = array("d")
 
+    def reset(self) -> None:
+        """Forget the last window's figures before the next one (errors are kept)."""
+        self.count = 0
+        self.latencies = array("d")
+
     def error(self, why: str) -> None:
         self.errors += 1
         if not self.first_error:
@@ -48,14 +54,32 @@ def _same_json(raw: bytes, expected: bytes) -> bool:
     return raw == expected or json.loads(raw) == json.loads(expected)
 
 
-class EchoClient(WsSioClient):
-    """``emit('echo', ECHO_DATA, callback)`` with ``depth`` requests in flight."""
+@dataclass(frozen=True, slots=True)
+class Request:
+    """What an echo client sends (``args``: the event's JSON array) and expects back."""
 
-    def __init__(self, host: str, port: int, stats: EchoStats, depth: int) -> None:
-        super().__init__(host, port)
+    args: bytes = ECHO_ARGS
+    reply: bytes = ECHO_REPLY
+    namespace: bytes = b""
+    auth: bytes = b""
+
+
+class EchoClient(WsSioClient):
+    """``emit('echo', ECHO_DATA, callback)`` with ``depth`` requests in flight.
+
+    Another ``request`` sends another acked event, and checks its own reply.
+    """
+
+    def __init__(
+        self, host: str, port: int, stats: EchoStats, depth: int, request: Request = Request()
+    ) -> None:
+        super().__init__(host, port, request.namespace, request.auth)
         self.stats = stats
         self.depth = depth
         self.sent: dict[int, float] = {}
+        self._event_head = b"42" + self.ns_prefix
+        self._args = request.args
+        self._reply = request.reply
 
     @property
     def outstanding(self) -> int:
@@ -69,7 +93,7 @@ class EchoClient(WsSioClient):
         self._next_id += 1
         ack_id = self._next_id
         self.sent[ack_id] = time.perf_counter()
-        self.send_raw(client_text(b"42%d%s" % (ack_id, ECHO_ARGS)))
+        self.send_raw(client_text(b"%s%d%s" % (self._event_head, ack_id, self._args)))
 
     def on_ack(self, ack_id: int, args: bytes) -> None:
         started = self.sent.pop(ack_id, None)
@@ -77,7 +101,7 @@ class EchoClient(WsSioClient):
             super().on_ack(ack_id, args)
             return
         stats = self.stats
-        if args != ECHO_REPLY and not _same_json(args, ECHO_REPLY):
+        if args != self._reply and not _same_json(args, self._reply):
             stats.error(f"unexpected echo ack {args[:100]!r}")
         if stats.recording:
             stats.count += 1

@@ -18,6 +18,8 @@ class Spec:
     quick: dict[str, Any]
     budget_full: float
     budget_quick: float
+    only: tuple[str, ...] = ()  # the servers it runs on, when not all (no floor or ceiling)
+    asgi_only: bool = False  # its handlers exist in server_app.py only
 
     def params(self, quick: bool) -> dict[str, Any]:
         return self.quick if quick else self.full
@@ -74,6 +76,17 @@ SPECS: tuple[Spec, ...] = (
         {"clients": 200, "events": 50, "warmup_events": 2, "concurrency": 100},
         120.0,
         15.0,
+    ),
+    Spec(
+        "typed_echo",
+        "acked contract event: generated typed handler vs plain handler (runtime only)",
+        scenarios.typed_echo,
+        {**_ECHO_FULL, "depth": 1, "duration_s": 4.0, "rounds": 3},
+        {**_ECHO_QUICK, "depth": 1, "rounds": 2},
+        60.0,
+        15.0,
+        only=("runtime",),
+        asgi_only=True,
     ),
     Spec(
         "polling_echo",

@@ -141,6 +141,41 @@ def _row(key: str, m: Metric, by_impl: dict[str, dict[str, Any]]) -> dict[str, A
     }
 
 
+def render_typed(results: Results) -> str:
+    """typed_echo: generated typed handler vs plain handler, and typed / plain."""
+    res = results.get("typed_echo", {}).get(CANDIDATE)
+    if res is None:
+        return ""
+    m = res.get("metrics", {})
+    if res.get("status") != "ok":
+        return f"typed_echo: {str(res.get('status', 'error')).upper()} {res.get('errors', [])}"
+    header = ["handler", "acked echoes/s", "server CPU per echo (us)", "latency p99 (ms)"]
+    body = [
+        [
+            kind,
+            _num(m.get(f"{kind}_msgs_per_s")),
+            _num(m.get(f"{kind}_cpu_us_per_msg")),
+            _num(m.get(f"{kind}_p99_ms")),
+        ]
+        for kind in ("plain", "typed")
+    ]
+    body.append(
+        [
+            "typed / plain",
+            _ratio(m.get("typed_over_plain_msgs")),
+            _ratio(m.get("typed_over_plain_cpu")),
+            "",
+        ]
+    )
+    extra = m.get("typed_extra_cpu_us")
+    note = f"\ntyped dispatch adds {_num(extra)} us of server CPU per acked event"
+    return _table(header, body, {1, 2, 3}) + (note if isinstance(extra, float) else "")
+
+
+def _ratio(value: object) -> str:
+    return f"{value:.2f}" if isinstance(value, int | float) and not math.isnan(value) else "-"
+
+
 def _table(header: list[str], body: list[list[str]], right: set[int]) -> str:
     widths = [max(len(r[i]) for r in [header, *body]) for i in range(len(header))]
 

@@ -342,8 +342,13 @@ def plan_runs(args: argparse.Namespace) -> list[Run]:
         default = [s.name for s in SPECS] if mode == ASGI else list(SYNC_DEFAULT)
         for name in chosen or default:
             key = name if mode == ASGI else f"{name}@{mode}"
-            extra = refs if mode == ASGI else []
-            runs.append(Run(key, name, mode, (*impls, *extra)))
+            if mode != ASGI and BY_NAME[name].asgi_only:
+                log(f"skipping {name} in {mode}: it exists for asgi only")
+                continue
+            only = BY_NAME[name].only
+            servers = [i for i in impls if i in only] if only else [*impls, *refs * (mode == ASGI)]
+            if servers:
+                runs.append(Run(key, name, mode, tuple(servers)))
     return runs
 
 
@@ -388,6 +393,10 @@ def main(argv: list[str] | None = None) -> int:
     rows = report.compare(results)
     print()
     print(report.render(rows, args.floor, args.ceiling))
+    typed = report.render_typed(results)
+    if typed:
+        print("\nTyped dispatch cost (runtime only, same server, alternating windows):")
+        print(typed)
     print()
     print(
         "Who was busy (share of one core during the measured window; 'other' = rest of the machine):"

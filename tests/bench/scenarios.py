@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import sys
 import time
 from array import array
@@ -24,6 +25,7 @@ from tests.bench.loadclients import (
     EchoClient,
     EchoStats,
     PollingEchoClient,
+    Request,
 )
 from tests.bench.wsclient import WsSioClient, open_ws
 
@@ -316,6 +318,113 @@ async def polling_echo(t: Target, p: dict[str, Any], budget: Budget) -> Result:
     await asyncio.sleep(0.3)  # let the CLOSE packets go out before the process ends
     errors += [f"client failed: {why}" for why in failed]
     return _echo_result(n, len(clients), stats, metrics, usage, errors, budget, {"depth": depth})
+
+
+# --- 7. typed dispatch cost (issue #5), runtime only ----------------------------------------
+
+PRESENCE = {"status": "online", "note": "benchmark"}
+CHAT_AUTH = {"token": "bench-token-0123456789"}  # ChatAuth: at least 16 characters
+
+
+def presence_request(namespace: str) -> Request:
+    """``presence:set`` with an ack, answered with the ``{"ok": true, "data"}`` envelope."""
+
+    def compact(value: object) -> bytes:
+        return json.dumps(value, separators=(",", ":")).encode()
+
+    return Request(
+        args=compact(["presence:set", PRESENCE]),
+        reply=compact([{"ok": True, "data": PRESENCE}]),
+        namespace=namespace.encode(),
+        auth=compact(CHAT_AUTH),
+    )
+
+
+TYPED_KINDS = {"plain": "/plain", "typed": "/chat"}  # see server_app.add_typed_echo
+
+
+async def typed_echo(t: Target, p: dict[str, Any], budget: Budget) -> Result:
+    """The same acked event through generated typed code and through a plain handler.
+
+    Both client groups stay connected; their measured windows alternate (plain,
+    typed, plain, ...), so drift in machine load hits both alike. Figures are
+    summed over a kind's windows.
+    """
+    n, depth, rounds = int(p["clients"]), int(p["depth"]), int(p["rounds"])
+    groups: dict[str, tuple[list[EchoClient], EchoStats]] = {}
+    errors: list[str] = []
+
+    def opener(stats: EchoStats, request: Request) -> Callable[[], Awaitable[EchoClient]]:
+        def factory() -> EchoClient:
+            return EchoClient(t.host, t.port, stats, depth, request)
+
+        return lambda: open_ws(factory, t.host, t.port, CONNECT_TIMEOUT)
+
+    for kind, namespace in TYPED_KINDS.items():
+        stats = EchoStats()
+        clients, _, errs = await connect_many(
+            opener(stats, presence_request(namespace)), n, n, budget, kind
+        )
+        groups[kind] = (clients, stats)
+        errors += errs
+    totals = {kind: {"ops": 0.0, "cpu": 0.0, "wall": 0.0} for kind in groups}
+    p99: dict[str, float] = {}
+    try:
+        for _ in range(rounds):
+            for kind, (clients, stats) in groups.items():
+                if budget.expired():
+                    break
+                stats.reset()
+                metrics, usage = await _drive_echo(t, clients, stats, p, budget, 0)
+                totals[kind]["ops"] += usage["ops"]
+                totals[kind]["cpu"] += usage["server_cpu_s"]
+                totals[kind]["wall"] += usage["wall_s"]
+                p99[kind] = max(p99.get(kind, 0.0), metrics["p99_ms"])
+    finally:
+        for clients, _ in groups.values():
+            await close_ws(clients)
+    for kind, (_, stats) in groups.items():
+        if stats.first_error:
+            errors.append(f"{kind}: {stats.errors} bad acks, first: {stats.first_error}")
+    return typed_result(n, groups, totals, p99, errors, budget)
+
+
+def typed_result(
+    n: int,
+    groups: dict[str, tuple[list[EchoClient], EchoStats]],
+    totals: dict[str, dict[str, float]],
+    p99: dict[str, float],
+    errors: list[str],
+    budget: Budget,
+) -> Result:
+    metrics: dict[str, float] = {}
+    for kind, tot in totals.items():
+        ops = tot["ops"]
+        metrics[f"{kind}_msgs_per_s"] = ops / tot["wall"] if tot["wall"] > 0 else 0.0
+        metrics[f"{kind}_cpu_us_per_msg"] = tot["cpu"] * 1e6 / ops if ops else float("nan")
+        metrics[f"{kind}_p99_ms"] = p99.get(kind, float("nan"))
+    plain_rate, plain_cpu = metrics["plain_msgs_per_s"], metrics["plain_cpu_us_per_msg"]
+    metrics["typed_over_plain_msgs"] = (
+        metrics["typed_msgs_per_s"] / plain_rate if plain_rate else float("nan")
+    )
+    metrics["typed_over_plain_cpu"] = metrics["typed_cpu_us_per_msg"] / plain_cpu
+    metrics["typed_extra_cpu_us"] = metrics["typed_cpu_us_per_msg"] - plain_cpu
+    connected = {kind: len(clients) for kind, (clients, _) in groups.items()}
+    ok = (
+        all(c == n for c in connected.values())
+        and all(tot["ops"] > 0 for tot in totals.values())
+        and all(stats.errors == 0 for _, stats in groups.values())
+    )
+    return {
+        "status": _status(ok, budget),
+        "metrics": metrics,
+        "detail": {
+            "clients": n,
+            "connected": connected,
+            "acks": {k: v["ops"] for k, v in totals.items()},
+        },
+        "errors": errors[:MAX_LOGGED_ERRORS],
+    }
 
 
 # --- 4. broadcast fan-out -----------------------------------------------------------------

@@ -60,7 +60,38 @@ def build_app(socketio: Any) -> Any:
 
     for handler in (echo, join, bcast):
         sio.on(handler.__name__, handler)
+    if socketio.__name__ == "runtime":
+        add_typed_echo(sio)
     return socketio.ASGIApp(sio)
+
+
+PLAIN_NS = "/plain"
+
+
+def add_typed_echo(sio: Any) -> None:
+    """Issue #5: one acked contract event, through generated code and by hand.
+
+    ``presence:set`` of the example contract, on ``/chat`` through the generated
+    ``ChatNamespace`` (payload validated into ``SetPresence``, ack ``PresenceAccepted``
+    dumped into the ``{"ok": true, "data": ...}`` envelope), and the same event on
+    ``/plain`` answered by a plain handler with the same bytes, unvalidated.
+    runtime only: the generated code imports ``runtime.typed`` and the contracts.
+    """
+    from contracts.chat import PresenceAccepted, SetPresence
+    from generated.server.chat import ChatNamespace
+
+    chat = ChatNamespace()
+
+    @chat.on(SetPresence)
+    async def set_presence(sid: str, payload: SetPresence) -> PresenceAccepted:
+        return PresenceAccepted(status=payload.status, note=payload.note)
+
+    chat.register(sio)
+
+    async def plain_set_presence(sid: str, data: dict[str, Any]) -> dict[str, Any]:
+        return {"ok": True, "data": {"status": data["status"], "note": data.get("note")}}
+
+    sio.on("presence:set", plain_set_presence, namespace=PLAIN_NS)
 
 
 def _version(dist: str) -> str:

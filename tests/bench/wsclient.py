@@ -26,7 +26,6 @@ from tests.bench.wire import (
 )
 
 _PONG = client_frame(Opcode.TEXT, b"3")
-_SIO_CONNECT = client_frame(Opcode.TEXT, b"40")
 _CLOSE = client_frame(Opcode.CLOSE, b"\x03\xe8")
 
 C = TypeVar("C", bound="WsSioClient")
@@ -37,12 +36,18 @@ class ConnectError(ConnectionError):
 
 
 class WsSioClient(asyncio.Protocol):
-    """Speaks EIO4 over WebSocket and SIO5 on the default namespace."""
+    """Speaks EIO4 over WebSocket and SIO5 on one namespace (default ``/``).
 
-    def __init__(self, host: str, port: int) -> None:
+    ``auth`` is the JSON of the CONNECT packet's auth payload (empty: none).
+    """
+
+    def __init__(self, host: str, port: int, namespace: bytes = b"", auth: bytes = b"") -> None:
         loop = asyncio.get_running_loop()
         self.host = host
         self.port = port
+        # what follows the packet type: "/ns," outside the default namespace
+        self.ns_prefix = namespace + b"," if namespace not in (b"", b"/") else b""
+        self._connect_frame = client_frame(Opcode.TEXT, b"40" + self.ns_prefix + auth)
         self.connected: asyncio.Future[float] = loop.create_future()
         self.closed: asyncio.Future[None] = loop.create_future()
         self.transport: asyncio.Transport | None = None
@@ -137,7 +142,7 @@ class WsSioClient(asyncio.Protocol):
         ack_id = self.new_id()
         fut: asyncio.Future[bytes] = asyncio.get_running_loop().create_future()
         self._calls[ack_id] = fut
-        self.send_raw(client_text(b"42%d%s" % (ack_id, args_json)))
+        self.send_raw(client_text(b"42%s%d%s" % (self.ns_prefix, ack_id, args_json)))
         async with asyncio.timeout(timeout):
             return await fut
 
@@ -191,7 +196,8 @@ class WsSioClient(asyncio.Protocol):
         if eio == 0x34:  # "4" MESSAGE: a Socket.IO packet follows
             sio = p[1]
             if sio == 0x33:  # "3" ACK
-                ack_id, end = parse_ack_id(p, 2)
+                start = p.index(b",", 2) + 1 if p[2:3] == b"/" else 2  # after "/ns,"
+                ack_id, end = parse_ack_id(p, start)
                 self.on_ack(ack_id, p[end:])
             elif sio == 0x32:  # "2" EVENT
                 self.on_event(p)
@@ -209,7 +215,7 @@ class WsSioClient(asyncio.Protocol):
         elif eio == 0x32:  # "2" PING
             self.send_raw(_PONG)
         elif eio == 0x30:  # "0" OPEN: join the default namespace
-            self.send_raw(_SIO_CONNECT)
+            self.send_raw(self._connect_frame)
         elif eio == 0x31:  # "1" CLOSE
             self._fail("server closed the engine.io session")
 
