@@ -72,12 +72,28 @@ class _SanicWebSocket:
             task = asyncio.current_task()
             if task is not None and task.cancelling():
                 raise
-            return None  # Sanic cancels a pending recv when the connection closes
+            # Sanic cancels a pending recv when the connection closes
+            data = await self._leftover(ws)
         except Exception:  # ConnectionClosed / WebsocketClosed
+            data = await self._leftover(ws)
+        if data is None:
             return None
         if isinstance(data, bytearray | memoryview):
             return bytes(data)
         return data
+
+    @staticmethod
+    async def _leftover(ws: WebsocketImplProtocol) -> Any:
+        """The last message, when the close frame came in the same read as it.
+
+        Sanic refuses ``recv()`` once the connection is closed, even with a complete
+        message still in its assembler (say a DISCONNECT sent right before the close
+        frame); losing it would turn a client disconnect into a transport close.
+        """
+        try:
+            return await ws.assembler.get(0)
+        except Exception:
+            return None
 
     async def send(self, data: str | bytes) -> None:
         if self.ws is None:
