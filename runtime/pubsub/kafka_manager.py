@@ -7,10 +7,14 @@ the end: a node sees what is published after it subscribed, like the other
 brokers. Records are keyed by the sender's ``host_id``: one node's messages stay
 in one partition, so they arrive in the order they were emitted.
 
-kafka-python reconnects to brokers by itself (and logs that on the ``kafka``
-logger); the listener is rebuilt with backoff only when the client raises.
-Publishes wait for the broker's acknowledgement; one that fails is retried by
-the base class and finally dropped with an ERROR log.
+kafka-python (>= 3.0) reconnects to brokers by itself (and logs that on the
+``kafka`` logger); the listener is rebuilt with backoff only when the client
+raises. Publishes wait for the broker's acknowledgement; one that fails is
+retried by the base class and finally dropped with an ERROR log. Each wait on the
+broker is bounded (``bootstrap_timeout_ms``, ``max_block_ms``,
+``request_timeout_ms``, far below kafka-python's 30-60 s defaults) so a dead
+broker costs each try seconds, not minutes; and a server's handlers never wait
+for it at all (see ``runtime.pubsub.sync_manager``).
 """
 
 from __future__ import annotations
@@ -53,6 +57,7 @@ class KafkaManager(PubSubManager):
 
     # Client settings, as class attributes so the constructor keeps
     # python-socketio's signature.
+    bootstrap_timeout_ms = 2000  # how long creating a client may wait for the broker
     max_block_ms = 2000  # how long a send may wait for broker metadata
     request_timeout_ms = 5000  # how long a send waits for the broker's ack
     reconnect_backoff_max_ms = 1000  # cap of kafka-python's own reconnect delay
@@ -75,6 +80,7 @@ class KafkaManager(PubSubManager):
     def _client_options(self) -> dict[str, Any]:
         return {
             "bootstrap_servers": self.kafka_urls,
+            "bootstrap_timeout_ms": self.bootstrap_timeout_ms,
             "request_timeout_ms": self.request_timeout_ms,
             "reconnect_backoff_max_ms": self.reconnect_backoff_max_ms,
         }

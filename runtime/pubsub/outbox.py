@@ -13,6 +13,13 @@ it is dropped, logged at ERROR with the number of messages lost, counted in
 ``dropped``, and ``put()`` returns False. Nothing is raised to the emitter: like
 python-socketio, an emit whose local part succeeded does not fail because the
 broker is down.
+
+Sync servers use ``QueuedSyncOutbox``: an emitting handler thread must not wait
+out the retries of a dead broker (a Kafka send alone may block for seconds), so
+``put()`` only queues (bounded: beyond ``limit`` messages new ones are dropped
+and logged) and one sender task of the server's async mode sends; ``close()``
+gives it a bounded time to flush. ``SyncOutbox``, which sends in the caller, is
+for ``write_only`` emitters: a script may exit right after its ``emit()``.
 """
 
 from __future__ import annotations
@@ -27,7 +34,7 @@ from typing import Any
 
 from runtime.pubsub.backoff import Backoff
 
-__all__ = ["Attempts", "Outbox", "SyncOutbox"]
+__all__ = ["Attempts", "Outbox", "QueuedSyncOutbox", "SyncOutbox"]
 
 Send = Callable[[list[str]], Awaitable[None]]
 
@@ -257,6 +264,107 @@ class SyncOutbox(_Counters):
         """Refuse new messages; a batch being retried gives up at its next try."""
         with self._state:
             self._closed = True
+
+
+class QueuedSyncOutbox(SyncOutbox):
+    """A ``SyncOutbox`` whose ``put()`` never waits for the broker: a sender task sends.
+
+    ``spawn`` starts the sender (a thread, or a greenlet under gevent/eventlet);
+    ``event`` and ``lock`` come from the same async mode. ``put()`` returns True
+    once the message is queued, False if it was refused (queue full or closed).
+    """
+
+    max_batch = 500  # messages per send: a bounded pipeline / run of publishes
+
+    def __init__(
+        self,
+        send: Callable[[list[str]], None],
+        logger: logging.Logger,
+        attempts: int = 6,
+        backoff: Backoff | None = None,
+        name: str = "pubsub",
+        lock: Callable[[], Any] = threading.Lock,
+        sleep: Callable[[float], None] = time.sleep,
+        *,
+        spawn: Callable[[Callable[[], None]], Any],
+        event: Callable[[], Any] = threading.Event,
+        limit: int = 10000,
+    ) -> None:
+        super().__init__(send, logger, attempts, backoff, name, lock, sleep)
+        if limit < 1:
+            raise ValueError("limit must be at least 1")
+        self.limit = limit
+        self._logger = logger
+        self._pending: list[str] = []
+        self._wakeup = event()  # set when there is something to send (or to stop)
+        self._idle = event()  # set when nothing is queued or being sent
+        self._idle.set()
+        self._refusing = False  # close() began: no new messages
+        self._overflowing = False  # the queue is full: logged once per episode
+        self._sender: Any = None
+        self._spawn = spawn
+
+    def put(self, payload: str) -> bool:
+        """Queue ``payload`` for the sender; False (logged, counted) if it is refused."""
+        with self._state:
+            if self._refusing or self._closed:
+                self.policy.dropped += 1
+                return False
+            if len(self._pending) >= self.limit:
+                self.policy.dropped += 1
+                if not self._overflowing:
+                    self._overflowing = True
+                    self._logger.error(
+                        "%s: %d messages wait for the broker: new ones are DROPPED until "
+                        "it catches up",
+                        self.policy.name,
+                        self.limit,
+                    )
+                return False
+            self._pending.append(payload)
+            self._idle.clear()
+            self._wakeup.set()
+            if self._sender is None:
+                self._sender = self._spawn(self._run)
+        return True
+
+    def _run(self) -> None:
+        while True:
+            self._wakeup.wait()
+            with self._state:
+                payloads = self._pending[: self.max_batch]
+                del self._pending[: self.max_batch]
+                if not payloads:
+                    self._overflowing = False
+                    self._idle.set()
+                    if self._closed:
+                        return
+                    self._wakeup.clear()
+                    continue
+            self._deliver(payloads)
+
+    def flush(self, timeout: float) -> bool:
+        """Wait up to ``timeout`` s for every queued message to be sent or dropped."""
+        return bool(self._idle.wait(timeout))
+
+    def close(self, timeout: float = 0.0) -> None:
+        """Refuse new messages, let the sender flush for ``timeout`` s, then stop it.
+
+        What is still queued after that is dropped, counted and logged at ERROR.
+        """
+        with self._state:
+            self._refusing = True
+        if timeout > 0:
+            self.flush(timeout)
+        with self._state:
+            self._closed = True  # a batch being retried gives up at its next try
+            left, self._pending = self._pending, []
+            self._wakeup.set()
+        if left:
+            self.policy.dropped += len(left)
+            self._logger.error(
+                "%s: closing: %d unsent message(s) DROPPED", self.policy.name, len(left)
+            )
 
 
 def _describe(exc: BaseException) -> str:

@@ -8,7 +8,7 @@ applies what other nodes publish. Backends supply the transport through the
 same seams as the asyncio base, as plain functions:
 
 * ``_publish(data)`` sends one message dict. The default encodes it and hands
-  the text to a ``SyncOutbox`` (ordered batches, bounded retries) that calls
+  the text to an outbox (ordered batches, bounded retries) that calls
   ``_send_batch(payloads)``; python-socketio style subclasses may override
   ``_publish`` itself.
 * ``_listen()`` is an iterator of raw messages (``bytes``/``str``/``dict``) from one
@@ -20,6 +20,15 @@ same seams as the asyncio base, as plain functions:
 
 Failure policy: publishing never raises to the emitter; a message that cannot be
 published after ``publish_attempts`` tries is dropped and logged at ERROR.
+
+Who waits for the broker: a manager attached to a server publishes from one
+sender task of the server's async mode (``QueuedSyncOutbox``), so an emitting
+handler returns at once even while the broker is down; at most
+``publish_queue_limit`` messages wait (newer ones are dropped, logged), and
+``close()`` gives them ``close_timeout`` to leave. A ``write_only`` manager (an
+external emitter) publishes in the caller, like python-socketio: ``emit()``
+returns once the broker has the message or it was dropped, so a script may exit
+right after it.
 """
 
 from __future__ import annotations
@@ -43,7 +52,7 @@ from runtime.pubsub.messages import (
     QueryKind,
 )
 from runtime.pubsub.node import PubSubCore, target_of
-from runtime.pubsub.outbox import SyncOutbox
+from runtime.pubsub.outbox import QueuedSyncOutbox, SyncOutbox
 from runtime.pubsub.queries import SyncClusterQueries
 from runtime.rooms import Room
 
@@ -58,8 +67,10 @@ class PubSubManager(PubSubCore, Manager):
 
     name = "pubsub"
 
-    # How long close() waits for the listener to stop (s).
+    # How long close() waits for queued messages to leave and the listener to stop (s).
     close_timeout = 5.0
+    # Messages that may wait for the broker before new ones are dropped.
+    publish_queue_limit = 10000
 
     _queries_class = SyncClusterQueries
     queries: SyncClusterQueries
@@ -201,18 +212,29 @@ class PubSubManager(PubSubCore, Manager):
         if outbox is None:
             with self._setup_lock:
                 if self._outbox is None:
-                    driver = self._driver()
-                    self._outbox = SyncOutbox(
-                        self._send_batch,
-                        self._get_logger(),
-                        attempts=self.publish_attempts,
-                        backoff=Backoff(self.publish_backoff_initial, self.publish_backoff_max),
-                        name=f"{self.name} publish",
-                        lock=driver.lock if driver is not None else threading.Lock,
-                        sleep=self._sleep,
-                    )
+                    self._outbox = self._new_outbox()
                 outbox = self._outbox
         outbox.put(self._codec.dumps(data))
+
+    def _new_outbox(self) -> SyncOutbox:
+        driver = self._driver()
+        options: dict[str, Any] = {
+            "attempts": self.publish_attempts,
+            "backoff": Backoff(self.publish_backoff_initial, self.publish_backoff_max),
+            "name": f"{self.name} publish",
+            "lock": driver.lock if driver is not None else threading.Lock,
+            "sleep": self._sleep,
+        }
+        if self.write_only:
+            return SyncOutbox(self._send_batch, self._get_logger(), **options)
+        return QueuedSyncOutbox(
+            self._send_batch,
+            self._get_logger(),
+            spawn=self._spawn,
+            event=self._event,
+            limit=self.publish_queue_limit,
+            **options,
+        )
 
     def _send_batch(self, payloads: list[str]) -> None:
         """Send encoded messages, in order; raise if the broker did not take them."""
@@ -316,7 +338,9 @@ class PubSubManager(PubSubCore, Manager):
         self._closed = True
         if self._stopping is not None:
             self._stopping.set()
-        if self._outbox is not None:
+        if isinstance(self._outbox, QueuedSyncOutbox):
+            self._outbox.close(self.close_timeout)
+        elif self._outbox is not None:
             self._outbox.close()
         thread = self.thread
         if thread is not None and thread is not threading.current_thread():

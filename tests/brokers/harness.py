@@ -7,6 +7,7 @@ bounded and fails with what was seen so far.
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import hashlib
 import itertools
 import json
@@ -82,17 +83,22 @@ def ensure_pysio_venv() -> Path:
     python = VENV / "bin" / "python"
     stamp = VENV / ".brokers-requirements.sha256"
     wanted = hashlib.sha256(REQUIREMENTS.read_bytes()).hexdigest()
-    if python.exists() and stamp.exists() and stamp.read_text().strip() == wanted:
-        return python
-    steps = []
-    if not python.exists():
-        steps.append([sys.executable, "-m", "venv", str(VENV)])
-    steps.append([str(python), "-m", "pip", "install", "--quiet", "-r", str(REQUIREMENTS)])
-    for cmd in steps:
-        done = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
-        if done.returncode != 0:
-            pytest.fail(f"could not set up {VENV}: {done.stdout[-2000:]}{done.stderr[-2000:]}")
-    stamp.write_text(wanted)
+    VENV.parent.mkdir(parents=True, exist_ok=True)
+    # Locked: parallel sessions build it once. No stamp means a missing or
+    # half-built venv (an interrupted run), so it is rebuilt from scratch.
+    with open(VENV.parent / f"{VENV.name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        if python.exists() and stamp.exists() and stamp.read_text().strip() == wanted:
+            return python
+        for cmd in (
+            [sys.executable, "-m", "venv", "--clear", str(VENV)],
+            [str(python), "-m", "pip", "install", "--quiet", "-r", str(REQUIREMENTS)],
+        ):
+            done = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+            if done.returncode != 0:
+                out = f"{done.stdout[-2000:]}{done.stderr[-2000:]}"
+                pytest.fail(f"could not set up {VENV}: {out}")
+        stamp.write_text(wanted)
     return python
 
 
@@ -465,13 +471,21 @@ class ClientRunner:
                     )
                 self._cond.wait(min(left, 0.5))
 
-    def connect(self, name: str, node: Node | str, transports: list[str] | None = None) -> str:
+    def connect(
+        self,
+        name: str,
+        node: Node | str,
+        transports: list[str] | None = None,
+        local_address: str | None = None,
+    ) -> str:
+        """Connect client ``name``; from ``local_address`` (e.g. 127.0.5.1) if given."""
         self._send(
             {
                 "op": "connect",
                 "name": name,
                 "url": node if isinstance(node, str) else node.url,
                 "transports": transports or ["websocket"],
+                "local_address": local_address,
             }
         )
         line = self.wait_for(

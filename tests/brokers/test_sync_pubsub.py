@@ -17,7 +17,7 @@ import os
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -25,7 +25,7 @@ import pytest
 import runtime as socketio
 from runtime.pubsub.backoff import Backoff
 from runtime.pubsub.kombu_manager import KombuManager
-from runtime.pubsub.outbox import SyncOutbox
+from runtime.pubsub.outbox import QueuedSyncOutbox, SyncOutbox
 from runtime.pubsub.sync_redis_manager import RedisManager
 from tests.brokers.harness import (
     APPS,
@@ -271,8 +271,8 @@ def test_cluster_queries_and_remote_acks_in_process(redis_server: RedisServer) -
         b.basic_enter_room(sid_b, "/", "lobby")
         poll_until(lambda: (a.listening and b.listening) or None, 10, "both listeners")
 
-        def both() -> list[object] | None:
-            found = a.get_participants_cluster("/")
+        def both() -> list[str] | None:
+            found = list(map(str, a.get_participants_cluster("/")))
             return found if len(found) == 2 else None
 
         everyone = poll_until(both, 10, "both nodes to answer")
@@ -364,3 +364,70 @@ def test_sync_outbox_keeps_order_batches_and_drops_loudly(
         assert failing.put("lost") is False
     assert (failing.sent, failing.dropped) == (0, 1)
     assert "attempt 2/3" in caplog.text and "DROPPED" in caplog.text
+
+
+def _start_thread(target: Callable[[], None]) -> threading.Thread:
+    thread = threading.Thread(target=target, daemon=True)
+    thread.start()
+    return thread
+
+
+def test_queued_sync_outbox_never_holds_up_the_emitter(caplog: pytest.LogCaptureFixture) -> None:
+    """A server's emits only queue: a stuck broker costs the sender, not the handler."""
+    gate, sending = threading.Event(), threading.Event()
+    batches: list[list[str]] = []
+
+    def send(payloads: list[str]) -> None:
+        sending.set()
+        assert gate.wait(10), "the test never opened the gate"
+        batches.append(list(payloads))
+
+    senders: list[threading.Thread] = []
+
+    def spawn(target: Callable[[], None]) -> threading.Thread:
+        senders.append(_start_thread(target))
+        return senders[-1]
+
+    outbox = QueuedSyncOutbox(send, logging.getLogger("test"), spawn=spawn, limit=5)
+    assert outbox.put("m0")
+    assert sending.wait(5)  # the sender is stuck in the broker with m0
+    with caplog.at_level(logging.ERROR):
+        assert all(outbox.put(f"m{i}") for i in range(1, 6))  # returns at once, queued
+        assert not outbox.put("m6") and not outbox.put("m7")  # the queue is full
+    assert caplog.text.count("DROPPED") == 1  # once per overflow, not per message
+    assert not outbox.flush(0.05)
+    gate.set()
+    assert outbox.flush(5)
+    assert batches == [["m0"], [f"m{i}" for i in range(1, 6)]]  # in order, the rest as one
+    assert (outbox.sent, outbox.dropped, len(senders)) == (6, 2, 1)
+    outbox.close(1.0)
+    senders[0].join(5)
+    assert not senders[0].is_alive() and not outbox.put("late") and outbox.dropped == 3
+
+
+def test_queued_sync_outbox_close_drops_what_the_broker_never_took(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    gate, sending = threading.Event(), threading.Event()
+
+    def send(payloads: list[str]) -> None:
+        sending.set()
+        gate.wait(10)
+        raise ConnectionError("broker down")
+
+    outbox = QueuedSyncOutbox(
+        send,
+        logging.getLogger("test"),
+        attempts=2,
+        backoff=Backoff(0.001, 0.002),
+        spawn=_start_thread,
+    )
+    assert outbox.put("first")
+    assert sending.wait(5)
+    assert outbox.put("second")
+    with caplog.at_level(logging.ERROR):
+        outbox.close(0.05)  # the sender is stuck: "second" cannot leave in time
+        gate.set()
+        poll_until(lambda: outbox.dropped == 2 or None, 5, "the stuck batch to be given up")
+    assert "closing: 1 unsent message(s) DROPPED" in caplog.text
+    assert outbox.sent == 0
