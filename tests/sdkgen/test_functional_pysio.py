@@ -1,69 +1,51 @@
 """The generated /chat bindings over real connections, with a client nobody here wrote.
 
-uvicorn serves `apps/typed_chat_app.py` (the runtime plus generated code) in a
-subprocess; python-socketio's AsyncClient (the interop virtualenv) runs
-`apps/pysio_chat_client.py` against it over polling and websocket. Ports come from
+The same chat app runs on both generated twins, each in a subprocess: the async one
+(`apps/typed_chat_app.py`, `chat` on `AsyncServer`) under uvicorn, the sync one
+(`apps/typed_chat_sync_app.py`, `chat_sync` on `Server`) under Werkzeug's threaded WSGI
+server. python-socketio's AsyncClient (the interop virtualenv) runs
+`apps/pysio_chat_client.py` against each over polling and websocket. Ports come from
 the OS, readiness is polled, every wait is bounded and every process is killed by PID.
 """
 
 from __future__ import annotations
 
 import json
-import re
 import subprocess
-import sys
-import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.interop.interop_harness import ensure_pysio_venv
-from tests.sdkgen.helpers import HERE, ROOT
+from tests.sdkgen.apps.chat_logic import SECRET
+from tests.sdkgen.client_support import start_sync_chat, start_uvicorn, stop
+from tests.sdkgen.helpers import HERE
 
 CLIENT = HERE / "apps" / "pysio_chat_client.py"
-READY = re.compile(r"Uvicorn running on http://127\.0\.0\.1:(\d+)")
 
 
-@pytest.fixture(scope="module")
-def server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    log_path = tmp_path_factory.mktemp("typed-chat") / "uvicorn.log"
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "uvicorn",
-                "tests.sdkgen.apps.typed_chat_app:app",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                "0",  # the OS picks a free port; uvicorn logs it
-            ],
-            cwd=ROOT,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
+@dataclass(frozen=True)
+class Served:
+    url: str
+    log: Path
+
+
+@pytest.fixture(scope="module", params=["async-uvicorn", "sync-werkzeug"])
+def served(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Served]:
+    log = tmp_path_factory.mktemp(f"typed-chat-{request.param}") / "server.log"
+    if request.param == "async-uvicorn":
+        process, port = start_uvicorn("tests.sdkgen.apps.typed_chat_app:app", log)
+    else:
+        process, port = start_sync_chat(log)
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            text = log_path.read_text(errors="replace")
-            if match := READY.search(text):
-                break
-            if process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"uvicorn did not start (exit {process.poll()}):\n{text}")
-            time.sleep(0.05)  # polling interval for readiness
-        yield f"http://127.0.0.1:{match[1]}"
+        yield Served(f"http://127.0.0.1:{port}", log)
     finally:
-        process.terminate()
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(10)
-        if process.returncode not in (0, -15):
-            print(log_path.read_text(errors="replace"))
+        stop(process)
 
 
 @pytest.fixture(scope="module")
@@ -88,9 +70,9 @@ def run_client(python: Path, url: str, transport: str) -> dict[str, list[dict[st
 
 @pytest.mark.parametrize("transport", ["polling", "websocket"])
 def test_python_socketio_client_against_generated_bindings(
-    server_url: str, pysio_python: Path, transport: str
+    served: Served, pysio_python: Path, transport: str
 ) -> None:
-    steps = run_client(pysio_python, server_url, transport)
+    steps = run_client(pysio_python, served.url, transport)
     (join,) = steps["join"]
     assert join["ack"]["ok"] is True and join["ack"]["data"]["room"] == "lobby"
 
@@ -119,6 +101,18 @@ def test_python_socketio_client_against_generated_bindings(
         ("room",),
         ("content",),
     }
+    # A handler that raises something unexpected: a logged internal_error, its text kept home.
+    (crash,) = steps["send_crash"]
+    assert crash["ack"] == {
+        "ok": False,
+        "error": {
+            "code": "internal_error",
+            "message": "internal server error",
+            "event": "message:send",
+            "details": [],
+        },
+    }
+    assert SECRET in served.log.read_text(errors="replace")  # logged with its traceback
     (typing,) = steps["typing_invalid"]
     assert typing["data"]["code"] == "invalid_payload" and typing["data"]["event"] == "typing"
 

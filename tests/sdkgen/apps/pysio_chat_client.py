@@ -1,4 +1,4 @@
-"""python-socketio's AsyncClient against typed_chat_app (run by the .venvs/pysio python).
+"""python-socketio's AsyncClient against typed_chat_app or typed_chat_sync_app (.venvs/pysio).
 
     pysio_chat_client.py URL TRANSPORT
 
@@ -19,6 +19,7 @@ socketio: Any = importlib.import_module("socketio")  # python-socketio, untyped
 
 WAIT = 10.0
 TOKEN = "token-0123456789abcdef"
+CRASH = "crash the handler"
 
 
 def out(**fields: Any) -> None:
@@ -67,6 +68,9 @@ async def main(url: str, transport: str) -> None:
     out(step="send_valid", ack=await call("message:send", text))
     out(step="posted_text", data=await next_event("message:posted"))
     out(step="send_invalid", ack=await call("message:send", {"room": "No Spaces"}))
+    # chat_logic.CRASH_TEXT: the server's handler raises an unexpected exception
+    crash = {"room": "lobby", "client_ref": ref, "content": {"kind": "text", "text": CRASH}}
+    out(step="send_crash", ack=await call("message:send", crash))
     await client.emit("typing", {"room": "lobby"}, namespace="/chat")
     out(step="typing_invalid", data=await next_event("sdkgen:error"))
     file = {"kind": "file", "filename": "blob.bin", "data": b"\x00\x01\xfe\xff"}

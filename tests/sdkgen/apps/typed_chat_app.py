@@ -3,45 +3,38 @@
 Served by uvicorn in a subprocess: `uvicorn tests.sdkgen.apps.typed_chat_app:app`.
 It uses the generated helpers the way an application does: typed handlers,
 `emit_*` inside handlers and `call_*` from a background task outside any handler.
+`typed_chat_sync_app.py` is the same app on the sync twin (see `chat_logic.py`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC, datetime
 from typing import Any
-from uuid import UUID, uuid4
 
 import runtime
 from contracts.chat import (
     ChatAuth,
-    DeliveryCheck,
     JoinRoom,
     MessageAccepted,
     MessagePosted,
-    PresenceChanged,
     RoomJoined,
     SendMessage,
     Typing,
-    TypingUpdate,
 )
-from contracts.common import ChatMessage, Member
+from contracts.common import Member
 from generated.server.chat import chat
-from runtime.exceptions import ConnectionRefusedError
+from tests.sdkgen.apps import chat_logic
 
 sio = runtime.AsyncServer()
 app = runtime.ASGIApp(sio)
 chat.register(sio)
 
-CHECKED_MESSAGE = UUID(int=42)
 members: dict[str, Member] = {}
 
 
 @chat.on_connect
 async def connect(sid: str, environ: Mapping[str, Any], auth: ChatAuth) -> None:
-    if auth.token.startswith("banned"):
-        raise ConnectionRefusedError("banned")
-    members[sid] = Member(id=uuid4(), name=auth.token[:8])
+    members[sid] = chat_logic.admit(auth)
 
 
 @chat.on_disconnect
@@ -58,27 +51,18 @@ async def join_room(sid: str, payload: JoinRoom) -> RoomJoined:
 
 async def check_delivery(sid: str, room: str) -> None:
     """Runs outside any handler: a typed call, then a typed emit with the result."""
-    receipt = await chat.call_delivery_check(
-        DeliveryCheck(room=room, message_ids=[CHECKED_MESSAGE]), to=sid, timeout=10
-    )
-    note = f"receipt:{len(receipt.received)}:{receipt.received[0]}"
-    await chat.emit_presence_changed(PresenceChanged(member=members[sid], note=note), to=sid)
+    receipt = await chat.call_delivery_check(chat_logic.delivery_check(room), to=sid, timeout=10)
+    await chat.emit_presence_changed(chat_logic.receipt_presence(members[sid], receipt), to=sid)
 
 
 @chat.on(SendMessage)
 async def send_message(sid: str, payload: SendMessage) -> MessageAccepted:
-    message = ChatMessage(
-        id=uuid4(),
-        room=payload.room,
-        author=members[sid],
-        content=payload.content,
-        sent_at=datetime.now(UTC),
-    )
+    message = chat_logic.post(members[sid], payload)
     await chat.emit_message_posted(MessagePosted(message=message), to=payload.room)
-    return MessageAccepted(id=message.id, sent_at=message.sent_at)
+    return chat_logic.accepted(message)
 
 
 @chat.on(Typing)
 async def typing(sid: str, payload: Typing) -> None:
-    update = TypingUpdate(room=payload.room, typing=[members[sid]] if payload.active else [])
+    update = chat_logic.typing_update(members[sid], payload)
     await chat.emit_typing_update(update, to=payload.room, skip_sid=sid)
