@@ -7,8 +7,11 @@ foreground as our child, its files in a tmp dir, and is killed by its PID.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import re
 import shutil
+import signal
 import socket
 import subprocess
 from dataclasses import dataclass
@@ -57,12 +60,30 @@ def ensure_installed(binary: str, package: str) -> str:
     return found
 
 
+# One request line of each doc config's log format: "%ci %b/%s %ST %{+Q}r" (HAProxy),
+# '$remote_addr $upstream_addr $status "$request"' (nginx). The worker is the HAProxy
+# server name or the nginx upstream address; a request no worker saw has none.
+_REQUEST_LINE = {
+    "haproxy": re.compile(r'^\S+ \S+/(\S+) (-?\d+) "([^"]*)"$', re.M),
+    "nginx": re.compile(r'^\S+ (\S+) (\d+) "([^"]*)"$', re.M),
+}
+_NO_WORKER = {"<NOSRV>", "-"}
+
+
+@dataclass(frozen=True, slots=True)
+class Request:
+    worker: str | None  # None: answered by the balancer itself
+    status: int
+    line: str
+
+
 @dataclass
 class Balancer:
     name: str
     process: subprocess.Popen[bytes]
     port: int
-    log_path: Path
+    log_path: Path  # its output
+    access_log: Path  # one line per request, in the doc's format
 
     @property
     def url(self) -> str:
@@ -71,11 +92,27 @@ class Balancer:
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")
 
+    def access(self) -> str:
+        try:
+            return self.access_log.read_text(errors="replace")
+        except FileNotFoundError:
+            return ""
+
+    def requests(self, since: int = 0) -> list[Request]:
+        """Every request logged from offset ``since`` of the access log on."""
+        return [
+            Request(None if m[1] in _NO_WORKER else m[1], int(m[2]), m[3])
+            for m in _REQUEST_LINE[self.name].finditer(self.access()[since:])
+        ]
+
     def check_alive(self) -> None:
         if self.process.poll() is not None:
             pytest.fail(f"{self.name} exited ({self.process.returncode}):\n{self.log()[-4000:]}")
 
     def stop(self) -> None:
+        # it runs in a session of its own: its group holds the master and its workers
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(self.process.pid, signal.SIGKILL)
         kill(self.process)
 
 
@@ -92,35 +129,46 @@ def _answers_handshake(port: int) -> bool:
         return False
 
 
-def start_haproxy(workdir: Path, worker_ports: list[int]) -> Balancer:
-    binary = ensure_installed("haproxy", "haproxy")
-    port = free_port()
-    config = workdir / "haproxy.cfg"
-    config.write_text(render(doc_block("haproxy"), port, worker_ports))
-    log_path = workdir / "haproxy.log"
+def _start(name: str, argv: list[str], port: int, workdir: Path, access_log: Path) -> Balancer:
+    log_path = workdir / f"{name}.out"
     with log_path.open("wb") as log:
-        # -db: foreground, no daemon; its request log goes to stdout (``log stdout``)
         process = subprocess.Popen(
-            [binary, "-f", str(config), "-db"], stdout=log, stderr=subprocess.STDOUT
+            argv, stdout=log, stderr=subprocess.STDOUT, cwd=workdir, start_new_session=True
         )
-    balancer = Balancer("haproxy", process, port, log_path)
+    balancer = Balancer(name, process, port, log_path, access_log)
 
     def ready() -> bool:
         balancer.check_alive()
         return _answers_handshake(port)
 
     try:
-        poll_until(ready, 30, f"haproxy on {port}")
+        poll_until(ready, 30, f"{name} on {port}")
     except BaseException:
         balancer.stop()
         raise
     return balancer
 
 
-# one request line of the doc's HAProxy log-format: "%ci %b/%s %ST %{+Q}r"
-_HAPROXY_REQUEST = re.compile(r'^\S+ (\S+)/(\S+) (-?\d+) "([^"]*)"$', re.M)
+def start_haproxy(workdir: Path, worker_ports: list[int]) -> Balancer:
+    binary = ensure_installed("haproxy", "haproxy")
+    port = free_port()
+    config = workdir / "haproxy.cfg"
+    config.write_text(render(doc_block("haproxy"), port, worker_ports))
+    # -db: in the foreground; its request log goes to stdout (``log stdout``)
+    log = workdir / "haproxy.out"
+    return _start("haproxy", [binary, "-f", str(config), "-db"], port, workdir, log)
 
 
-def haproxy_requests(log: str) -> list[tuple[str, int, str]]:
-    """``(worker, status, request line)`` of every request HAProxy logged."""
-    return [(m[2], int(m[3]), m[4]) for m in _HAPROXY_REQUEST.finditer(log)]
+def start_nginx(workdir: Path, worker_ports: list[int]) -> Balancer:
+    binary = ensure_installed("nginx", "nginx")
+    port = free_port()
+    prefix = workdir / "nginx"
+    (prefix / "logs").mkdir(parents=True)
+    config = prefix / "nginx.conf"
+    config.write_text(render(doc_block("nginx"), port, worker_ports))
+    argv = [
+        *(binary, "-p", str(prefix), "-c", str(config)),
+        *("-e", str(prefix / "logs" / "error.log")),  # not the system's error log
+        *("-g", f"daemon off; pid {prefix / 'nginx.pid'};"),
+    ]
+    return _start("nginx", argv, port, workdir, prefix / "logs" / "socketio.log")

@@ -1,18 +1,20 @@
-"""Issue #4: two uvicorn workers on one Redis behind Debian's HAProxy, sticky on the sid.
+"""Issue #4: two uvicorn workers on one Redis behind Debian's HAProxy and nginx.
 
 The workers are separate uvicorn processes of ``apps/cluster_app.py`` (runtime,
-``AsyncRedisManager``, ``cookie="io"``); the balancer runs the configuration of
-``docs/scaling.md``. Real clients (python-socketio's ``AsyncClient`` and the npm
-``socket.io-client``) connect through the balancer over polling, websocket and
-upgrade; each asks which worker serves it. The tests check that clients spread over
-both workers, that no request reached a worker that did not know its session (HAProxy
-logs each request's worker and status), and that a broadcast and a room emit from a
-client on one worker reach the clients of both.
+``AsyncRedisManager``, ``cookie="io"``); each balancer runs its configuration from
+``docs/scaling.md``: HAProxy sticky on the Engine.IO sid (learnt from the ``io``
+cookie), nginx on the client address (``ip_hash``). Real clients (python-socketio's
+``AsyncClient`` and the npm ``socket.io-client``), each from an address of its own
+network on loopback (127.0.N.1) as if from another host, connect through the balancer
+over polling, websocket and upgrade; each asks which worker serves it. The tests check
+that clients spread over both workers, that no request reached a worker that did not
+know its session (the balancer logs each request's worker and status), and that a
+broadcast and a room emit from a client on one worker reach the clients of both.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -30,7 +32,7 @@ from tests.brokers.harness import (
     poll_until,
     start_node,
 )
-from tests.brokers.load_balancer import Balancer, haproxy_requests, start_haproxy
+from tests.brokers.load_balancer import Balancer, Request, start_haproxy, start_nginx
 from tests.interop.interop_harness import ensure_node_modules
 
 TRANSPORTS = {
@@ -38,7 +40,8 @@ TRANSPORTS = {
     "websocket": ["websocket"],
     "upgrade": ["polling", "websocket"],
 }
-CLIENTS_PER_KIND = 4  # of each client library; round-robin puts two on each worker
+CLIENTS_PER_KIND = 4  # of each client library
+BALANCERS = {"haproxy": start_haproxy, "nginx": start_nginx}
 
 
 @dataclass
@@ -55,11 +58,13 @@ class Cluster:
         self.balancer.check_alive()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="module", params=list(BALANCERS))
 def cluster(
-    redis_server: RedisServer, tmp_path_factory: pytest.TempPathFactory
+    request: pytest.FixtureRequest,
+    redis_server: RedisServer,
+    tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[Cluster]:
-    workdir = tmp_path_factory.mktemp("load-balancer")
+    workdir = tmp_path_factory.mktemp(f"load-balancer-{request.param}")
     channel = new_channel("lb")
     workers: list[Node] = []
     balancer: Balancer | None = None
@@ -76,7 +81,7 @@ def cluster(
                     extra_env={"CLUSTER_COOKIE": "io"},
                 )
             )
-        balancer = start_haproxy(workdir, [worker.port for worker in workers])
+        balancer = BALANCERS[request.param](workdir, [worker.port for worker in workers])
         yield Cluster(workers, balancer)
     finally:
         if balancer is not None:
@@ -101,15 +106,16 @@ def js_runner(pysio_python: Path, tmp_path: Path) -> Iterator[ClientRunner]:
 def test_clients_spread_over_workers_and_hear_each_other(
     transport: str, cluster: Cluster, runner: ClientRunner, js_runner: ClientRunner
 ) -> None:
-    log_start = len(cluster.balancer.log())  # earlier tests' lines are not this test's
+    log_start = len(cluster.balancer.access())  # earlier tests' lines are not this test's
     kinds = {"py": runner, "js": js_runner}
     served: dict[str, tuple[ClientRunner, int]] = {}  # client name -> (its runner, worker pid)
-    for kind, clients in kinds.items():
-        for index in range(CLIENTS_PER_KIND):
-            name = f"{kind}-{transport}-{index}"
-            clients.connect(name, cluster.balancer.url, TRANSPORTS[transport])
-            info = _settled_info(clients, name, transport)
-            served[name] = (clients, info["pid"])
+    order = [(kind, clients) for kind, clients in kinds.items() for _ in range(CLIENTS_PER_KIND)]
+    for number, (kind, clients) in enumerate(order):
+        name = f"{kind}-{transport}-{number}"
+        # from a /24 network of its own: ip_hash tells clients apart by those 3 bytes
+        address = f"127.0.{number + 1}.1"
+        clients.connect(name, cluster.balancer.url, TRANSPORTS[transport], address)
+        served[name] = (clients, _settled_info(clients, name, transport)["pid"])
 
     for kind in kinds:
         pids = {pid for name, (_, pid) in served.items() if name.startswith(kind)}
@@ -143,14 +149,22 @@ def test_clients_spread_over_workers_and_hear_each_other(
             assert clients.events(name, "room-news") == [], f"{name} is not in lb-room"
 
     cluster.check_alive()
-    log = cluster.balancer.log()[log_start:]
-    requests = haproxy_requests(log)
-    assert requests, f"haproxy logged no request:\n{log[-3000:]}"
+    # nginx logs a websocket when it closes: close them all, then read the log
+    for name, (clients, _) in served.items():
+        clients.disconnect(name)
+    for name, (clients, _) in served.items():
+        clients.wait_for(_disconnected(name), WAIT, f"{name} to disconnect")
+    upgrades = 0 if transport == "polling" else len(served)
+    requests = poll_until(
+        lambda: _logged(cluster.balancer, log_start, upgrades),
+        WAIT,
+        f"{upgrades} websocket upgrades in {cluster.balancer.name}'s access log",
+    )
     # a worker's 400 here is "Session ID unknown": a sid sent to the wrong worker
-    refused = [r for r in requests if r[0] != "<NOSRV>" and r[1] >= 400]
+    refused = [r for r in requests if r.worker is not None and r.status >= 400]
     assert not refused, f"workers refused requests: {refused}"
-    workers = {worker for worker, _, line in requests if "/socket.io/" in line}
-    assert workers >= {"worker1", "worker2"}, f"haproxy used only {workers}"
+    workers = {r.worker for r in requests if r.worker is not None}
+    assert len(workers) == len(cluster.workers), f"requests went to {workers} only"
 
 
 def _settled_info(clients: ClientRunner, name: str, transport: str) -> dict[str, Any]:
@@ -162,3 +176,14 @@ def _settled_info(clients: ClientRunner, name: str, transport: str) -> dict[str,
         return info if info["transport"] == want else None
 
     return poll_until(probe, WAIT, f"{name} to run on {want}")
+
+
+def _logged(balancer: Balancer, since: int, upgrades: int) -> list[Request] | None:
+    """The requests logged since ``since``, once they include ``upgrades`` websockets."""
+    requests = balancer.requests(since)
+    done = requests and sum(r.status == 101 for r in requests) >= upgrades
+    return requests if done else None
+
+
+def _disconnected(name: str) -> Callable[[dict[str, Any]], bool]:
+    return lambda line: line["op"] == "disconnected" and line.get("name") == name

@@ -4,6 +4,7 @@
 // (tests/brokers/harness.py ClientRunner) drives both:
 //
 //   {"op":"connect","name":n,"url":u,"transports":[...]} -> {"op":"connected","name":n,"sid":s}
+//     (with "local_address": a, its connections come from address a, e.g. 127.0.5.1)
 //   {"op":"cmd","name":n,"id":i,"data":d}  emits `cmd` with an ack -> {"op":"ack","id":i,"data":...}
 //   {"op":"disconnect","name":n} / {"op":"quit"}
 //
@@ -11,6 +12,7 @@
 // each disconnect as {"op":"disconnected","name":n,"reason":r}, a failure as {"op":"error",...}.
 'use strict';
 
+const http = require('node:http');
 const path = require('node:path');
 const readline = require('node:readline');
 const { createRequire } = require('node:module');
@@ -26,8 +28,13 @@ function out(obj) {
   process.stdout.write(JSON.stringify(obj) + '\n');
 }
 
-function connect(name, url, transports) {
-  const socket = io(url, { forceNew: true, reconnection: false, transports, timeout: TIMEOUT_MS });
+function connect(name, url, transports, localAddress) {
+  const options = { forceNew: true, reconnection: false, transports, timeout: TIMEOUT_MS };
+  if (localAddress) {
+    // a client "from another host": polling goes through the agent, websocket takes the option
+    Object.assign(options, { agent: new http.Agent({ localAddress }), localAddress });
+  }
+  const socket = io(url, options);
   clients.set(name, socket);
   socket.onAny((event, ...args) => out({ op: 'event', name, event, args }));
   socket.on('disconnect', (reason) => out({ op: 'disconnected', name, reason: String(reason) }));
@@ -37,7 +44,9 @@ function connect(name, url, transports) {
 
 function handle(command) {
   const { op, name } = command;
-  if (op === 'connect') return connect(name, command.url, command.transports || ['websocket']);
+  if (op === 'connect') {
+    return connect(name, command.url, command.transports || ['websocket'], command.local_address);
+  }
   const socket = clients.get(name);
   if (!socket) return out({ op: 'error', name, id: command.id, error: `no client ${name}` });
   if (op === 'cmd') {

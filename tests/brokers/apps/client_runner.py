@@ -2,7 +2,8 @@
 
 Run by the python of ``.venvs/pysio-brokers``. Reads JSON commands, one per line:
 
-* ``{"op": "connect", "name": n, "url": u}`` -> ``{"op": "connected", "name": n, "sid": s}``
+* ``{"op": "connect", "name": n, "url": u}`` -> ``{"op": "connected", "name": n, "sid": s}``;
+  with ``"local_address": a`` its connections come from address ``a`` (e.g. 127.0.5.1)
 * ``{"op": "cmd", "name": n, "id": i, "data": d}``: emit ``cmd`` with an ack ->
   ``{"op": "ack", "id": i, "data": <ack args>}``
 * ``{"op": "disconnect", "name": n}`` / ``{"op": "quit"}``
@@ -21,6 +22,7 @@ import json
 import sys
 from typing import Any
 
+import aiohttp
 import socketio
 
 
@@ -40,10 +42,17 @@ def out(obj: dict[str, Any]) -> None:
 
 
 clients: dict[str, socketio.AsyncClient] = {}
+sessions: list[aiohttp.ClientSession] = []
 
 
-def make_client(name: str) -> socketio.AsyncClient:
-    client = socketio.AsyncClient(reconnection=False)
+def make_client(name: str, local_address: str | None = None) -> socketio.AsyncClient:
+    options: dict[str, Any] = {}
+    if local_address is not None:
+        # a client "from another host": a load balancer hashing on the address sees it
+        connector = aiohttp.TCPConnector(local_addr=(local_address, 0))
+        options["http_session"] = aiohttp.ClientSession(connector=connector)
+        sessions.append(options["http_session"])
+    client = socketio.AsyncClient(reconnection=False, **options)
 
     @client.on("ask")
     async def ask(*args: Any) -> Any:
@@ -66,7 +75,7 @@ async def handle(command: dict[str, Any]) -> None:
     name = command.get("name", "")
     try:
         if op == "connect":
-            client = clients[name] = make_client(name)
+            client = clients[name] = make_client(name, command.get("local_address"))
             await client.connect(
                 command["url"], transports=command.get("transports", ["websocket"]), wait_timeout=10
             )
@@ -99,6 +108,8 @@ async def main() -> None:
     for client in clients.values():
         with contextlib.suppress(Exception):
             await asyncio.wait_for(client.disconnect(), 5)
+    for session in sessions:
+        await session.close()
 
 
 if __name__ == "__main__":
