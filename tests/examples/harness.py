@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import re
 import subprocess
 import sys
 import time
+import urllib.request
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -75,6 +78,22 @@ class Served:
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")
+
+
+def login(url: str, name: str) -> dict[str, Any]:
+    """``POST /api/login`` on the example app: ``{"token": ..., "user": {...}}``.
+
+    (``pysio_chat_client.py`` runs in python-socketio's venv and has its own copy.)
+    """
+    request = urllib.request.Request(
+        f"{url}/api/login",
+        data=json.dumps({"name": name}).encode(),
+        headers={"content-type": "application/json"},
+        method="POST",
+    )
+    with urllib.request.urlopen(request, timeout=START_TIMEOUT) as response:
+        result: dict[str, Any] = json.loads(response.read())
+        return result
 
 
 @contextmanager

@@ -8,14 +8,26 @@ from __future__ import annotations
 
 from .chat import ChatClient, ChatSyncClient
 from .moderation import ModerationClient, ModerationSyncClient
-from .errors import AckError, AckTimeout, ConnectRefused, InvalidResponse, SdkError
+from ._base import connect_all
+from ._sync import connect_all_sync
+from .errors import (
+    AckError,
+    AckTimeout,
+    ConnectRefused,
+    IncompatibleVersionError,
+    InvalidResponse,
+    SdkError,
+)
 
 __all__ = [
     "AckError",
     "AckTimeout",
     "ChatClient",
     "ChatSyncClient",
+    "connect_all",
+    "connect_all_sync",
     "ConnectRefused",
+    "IncompatibleVersionError",
     "InvalidResponse",
     "ModerationClient",
     "ModerationSyncClient",

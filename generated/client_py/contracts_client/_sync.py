@@ -17,10 +17,10 @@ import runtime
 from runtime import exceptions
 from runtime.typed import dump
 
-from ._base import ERROR_EVENT, Spec, error_of, refusal_of, unwrap
+from ._base import ERROR_EVENT, Membership, Spec, error_of, first_refusal, plan_connection, unwrap
 from .errors import AckError, AckTimeout
 
-__all__ = ["SyncErrorHandler", "SyncHandler", "SyncNamespaceClient"]
+__all__ = ["SyncErrorHandler", "SyncHandler", "SyncNamespaceClient", "connect_all_sync"]
 
 P = TypeVar("P", bound=BaseModel)
 A = TypeVar("A", bound=BaseModel | None)
@@ -32,21 +32,52 @@ SyncHandler: TypeAlias = Callable[[P], A]
 logger = logging.getLogger(__name__)
 
 
-class SyncNamespaceClient:
+def connect_all_sync(
+    url: str,
+    *clients: SyncNamespaceClient,
+    headers: Mapping[str, str] | None = None,
+    transports: Sequence[str] | None = None,
+    socketio_path: str = "socket.io",
+    wait_timeout: float = 5,
+    retry: bool = False,
+) -> None:
+    """``connect_all`` for blocking clients sharing one ``runtime.Client``."""
+    sio = clients[0].sio if clients else None
+    namespaces, namespace_auth = plan_connection(clients, sio)
+    assert sio is not None
+    try:
+        sio.connect(
+            url,
+            headers=dict(headers or {}),
+            transports=list(transports) if transports else None,
+            namespaces=namespaces,
+            namespace_auth=namespace_auth,
+            socketio_path=socketio_path,
+            wait_timeout=wait_timeout,
+            retry=retry,
+        )
+    except exceptions.ConnectionError:
+        refusal = first_refusal(clients)
+        if refusal is None:
+            raise
+        raise refusal from None
+
+
+class SyncNamespaceClient(Membership):
     """Base of the generated blocking clients: one namespace on one ``runtime.Client``."""
 
-    PATH = "/"
-
     def __init__(self, sio: runtime.Client | None = None) -> None:
+        super().__init__()
         self.sio = sio if sio is not None else runtime.Client()
         self._on_error: SyncErrorHandler | None = None
-        self._refusal: Any = None
         self.sio.on(ERROR_EVENT, self._error_event, namespace=self.PATH)
         self.sio.on("connect_error", self._connect_error, namespace=self.PATH)
 
     @property
     def connected(self) -> bool:
-        return self.PATH in self.sio.namespaces
+        # `sio.connected` too: after a refused shared connect, python-socketio (and
+        # runtime) leave the namespaces that did connect listed while disconnecting.
+        return self.sio.connected and self.PATH in self.sio.namespaces
 
     def _connect(
         self,
@@ -59,25 +90,16 @@ class SyncNamespaceClient:
         wait_timeout: float,
         retry: bool,
     ) -> None:
-        self._refusal = None
-        try:
-            self.sio.connect(
-                url,
-                headers=dict(headers or {}),
-                auth=None if auth is None else dump(auth),
-                transports=list(transports) if transports else None,
-                namespaces=[self.PATH],
-                socketio_path=socketio_path,
-                wait_timeout=wait_timeout,
-                retry=retry,
-            )
-        except exceptions.ConnectionError:
-            if self._refusal is None:
-                raise
-            raise refusal_of(self.PATH, self._refusal) from None
-
-    def _connect_error(self, data: Any = None) -> None:
-        self._refusal = data if data is not None else "refused"
+        self._auth = auth
+        connect_all_sync(
+            url,
+            self,
+            headers=headers,
+            transports=transports,
+            socketio_path=socketio_path,
+            wait_timeout=wait_timeout,
+            retry=retry,
+        )
 
     def disconnect(self) -> None:
         self.sio.disconnect()

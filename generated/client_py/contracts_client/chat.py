@@ -152,9 +152,21 @@ class ChatClient(NamespaceClient):
     """``/chat``: typed requests, emits and handlers on ``runtime.AsyncClient``."""
 
     PATH = PATH
+    VERSION = VERSION
+    AUTH_REQUIRED = True
+    _auth: ChatAuth | None
 
     def __init__(self, sio: runtime.AsyncClient | None = None) -> None:
         super().__init__(sio)
+
+    @property
+    def auth(self) -> ChatAuth | None:
+        """The auth sent at connect and again at each reconnection; set it before ``connect_all``."""
+        return self._auth
+
+    @auth.setter
+    def auth(self, value: ChatAuth | None) -> None:
+        self._auth = value
 
     async def connect(
         self,
@@ -167,7 +179,12 @@ class ChatClient(NamespaceClient):
         wait_timeout: float = 5,
         retry: bool = False,
     ) -> None:
-        """Connect to ``url`` and join ``/chat``; ``runtime.exceptions.ConnectionError`` if refused."""
+        """Connect to ``url`` and join ``/chat``, announcing contract version 1.2.0.
+
+        Raises ``IncompatibleVersionError`` if the server refuses that version,
+        ``ConnectRefused`` if it refuses the client otherwise (both are
+        ``runtime.exceptions.ConnectionError``).
+        """
         await self._connect(
             url,
             auth,
@@ -283,9 +300,21 @@ class ChatSyncClient(SyncNamespaceClient):
     """``/chat``: typed requests, emits and handlers on ``runtime.Client``."""
 
     PATH = PATH
+    VERSION = VERSION
+    AUTH_REQUIRED = True
+    _auth: ChatAuth | None
 
     def __init__(self, sio: runtime.Client | None = None) -> None:
         super().__init__(sio)
+
+    @property
+    def auth(self) -> ChatAuth | None:
+        """The auth sent at connect and again at each reconnection; set it before ``connect_all_sync``."""
+        return self._auth
+
+    @auth.setter
+    def auth(self, value: ChatAuth | None) -> None:
+        self._auth = value
 
     def connect(
         self,
@@ -298,7 +327,12 @@ class ChatSyncClient(SyncNamespaceClient):
         wait_timeout: float = 5,
         retry: bool = False,
     ) -> None:
-        """Connect to ``url`` and join ``/chat``; ``runtime.exceptions.ConnectionError`` if refused."""
+        """Connect to ``url`` and join ``/chat``, announcing contract version 1.2.0.
+
+        Raises ``IncompatibleVersionError`` if the server refuses that version,
+        ``ConnectRefused`` if it refuses the client otherwise (both are
+        ``runtime.exceptions.ConnectionError``).
+        """
         self._connect(
             url,
             auth,

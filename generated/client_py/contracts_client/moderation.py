@@ -58,9 +58,21 @@ class ModerationClient(NamespaceClient):
     """``/moderation``: typed requests, emits and handlers on ``runtime.AsyncClient``."""
 
     PATH = PATH
+    VERSION = VERSION
+    AUTH_REQUIRED = True
+    _auth: ModeratorAuth | None
 
     def __init__(self, sio: runtime.AsyncClient | None = None) -> None:
         super().__init__(sio)
+
+    @property
+    def auth(self) -> ModeratorAuth | None:
+        """The auth sent at connect and again at each reconnection; set it before ``connect_all``."""
+        return self._auth
+
+    @auth.setter
+    def auth(self, value: ModeratorAuth | None) -> None:
+        self._auth = value
 
     async def connect(
         self,
@@ -73,7 +85,12 @@ class ModerationClient(NamespaceClient):
         wait_timeout: float = 5,
         retry: bool = False,
     ) -> None:
-        """Connect to ``url`` and join ``/moderation``; ``runtime.exceptions.ConnectionError`` if refused."""
+        """Connect to ``url`` and join ``/moderation``, announcing contract version 0.3.0.
+
+        Raises ``IncompatibleVersionError`` if the server refuses that version,
+        ``ConnectRefused`` if it refuses the client otherwise (both are
+        ``runtime.exceptions.ConnectionError``).
+        """
         await self._connect(
             url,
             auth,
@@ -116,9 +133,21 @@ class ModerationSyncClient(SyncNamespaceClient):
     """``/moderation``: typed requests, emits and handlers on ``runtime.Client``."""
 
     PATH = PATH
+    VERSION = VERSION
+    AUTH_REQUIRED = True
+    _auth: ModeratorAuth | None
 
     def __init__(self, sio: runtime.Client | None = None) -> None:
         super().__init__(sio)
+
+    @property
+    def auth(self) -> ModeratorAuth | None:
+        """The auth sent at connect and again at each reconnection; set it before ``connect_all_sync``."""
+        return self._auth
+
+    @auth.setter
+    def auth(self, value: ModeratorAuth | None) -> None:
+        self._auth = value
 
     def connect(
         self,
@@ -131,7 +160,12 @@ class ModerationSyncClient(SyncNamespaceClient):
         wait_timeout: float = 5,
         retry: bool = False,
     ) -> None:
-        """Connect to ``url`` and join ``/moderation``; ``runtime.exceptions.ConnectionError`` if refused."""
+        """Connect to ``url`` and join ``/moderation``, announcing contract version 0.3.0.
+
+        Raises ``IncompatibleVersionError`` if the server refuses that version,
+        ``ConnectRefused`` if it refuses the client otherwise (both are
+        ``runtime.exceptions.ConnectionError``).
+        """
         self._connect(
             url,
             auth,

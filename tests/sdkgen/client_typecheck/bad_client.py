@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from contracts_client import ChatClient, ChatSyncClient
+from contracts_client import ChatClient, ChatSyncClient, ModerationClient, connect_all
 from contracts_client.models.chat import (
     ChatAuth,
     DeliveryCheck,
@@ -13,7 +13,7 @@ from contracts_client.models.chat import (
     RoomJoined,
     Typing,
 )
-from contracts_client.models.moderation import MuteUser
+from contracts_client.models.moderation import ModeratorAuth, MuteUser, Role
 
 client = ChatClient()
 
@@ -51,3 +51,10 @@ async def check_async(payload: DeliveryCheck) -> DeliveryReceipt:
 def sync_main() -> None:
     accepted: MessageAccepted = blocking.join_room(JoinRoom(room="a"))  # E: wrong ack type
     _ = accepted
+
+
+async def shared_main() -> None:
+    moderation = ModerationClient(client.sio)
+    client.auth = ModeratorAuth(token="m" * 16, role=Role.admin)  # E: another namespace's auth
+    moderation.auth = ChatAuth(token="t" * 16)  # E: another namespace's auth
+    await connect_all("http://x", client, blocking)  # E: a blocking client among async ones

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import uuid
 
-from contracts_client import AckError, ChatClient, ChatSyncClient
+from contracts_client import (
+    AckError,
+    ChatClient,
+    ChatSyncClient,
+    IncompatibleVersionError,
+    ModerationClient,
+    ModerationSyncClient,
+    connect_all,
+    connect_all_sync,
+)
 from contracts_client.models.chat import (
     ChatAuth,
     DeliveryCheck,
@@ -16,6 +25,9 @@ from contracts_client.models.chat import (
     TextContent,
     Typing,
 )
+from contracts_client.models.moderation import ModeratorAuth, Role
+
+import runtime
 
 client = ChatClient()
 
@@ -58,3 +70,25 @@ def sync_main() -> MessageAccepted:
     blocking.connect("http://localhost:8000", ChatAuth(token="t" * 16))
     content = TextContent(text="hi")
     return blocking.send_message(SendMessage(room="a", client_ref=uuid.uuid4(), content=content))
+
+
+async def shared_main() -> str | None:
+    """Two namespaces over one connection, each with its own typed auth."""
+    sio = runtime.AsyncClient()
+    chat, moderation = ChatClient(sio), ModerationClient(sio)
+    chat.auth = ChatAuth(token="t" * 16)
+    moderation.auth = ModeratorAuth(token="m" * 16, role=Role.moderator)
+    try:
+        await connect_all("http://localhost:8000", chat, moderation)
+    except IncompatibleVersionError as exc:
+        return f"{exc.client_version} vs {exc.server_version} ({exc.policy})"
+    token: str | None = chat.auth.token if chat.auth else None
+    return token
+
+
+def shared_sync_main() -> None:
+    sio = runtime.Client()
+    chat, moderation = ChatSyncClient(sio), ModerationSyncClient(sio)
+    chat.auth = ChatAuth(token="t" * 16)
+    moderation.auth = ModeratorAuth(token="m" * 16, role=Role.admin)
+    connect_all_sync("http://localhost:8000", chat, moderation)

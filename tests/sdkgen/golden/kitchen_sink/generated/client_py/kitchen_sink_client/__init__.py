@@ -9,14 +9,26 @@ from __future__ import annotations
 from .root import RootClient, RootSyncClient
 from .feed_v2 import FeedV2Client, FeedV2SyncClient
 from .single import SingleClient, SingleSyncClient
-from .errors import AckError, AckTimeout, ConnectRefused, InvalidResponse, SdkError
+from ._base import connect_all
+from ._sync import connect_all_sync
+from .errors import (
+    AckError,
+    AckTimeout,
+    ConnectRefused,
+    IncompatibleVersionError,
+    InvalidResponse,
+    SdkError,
+)
 
 __all__ = [
     "AckError",
     "AckTimeout",
+    "connect_all",
+    "connect_all_sync",
     "ConnectRefused",
     "FeedV2Client",
     "FeedV2SyncClient",
+    "IncompatibleVersionError",
     "InvalidResponse",
     "RootClient",
     "RootSyncClient",

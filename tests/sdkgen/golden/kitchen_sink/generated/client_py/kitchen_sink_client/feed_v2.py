@@ -37,6 +37,7 @@ class FeedV2Client(NamespaceClient):
     """``/feed/v2``: typed requests, emits and handlers on ``runtime.AsyncClient``."""
 
     PATH = PATH
+    VERSION = VERSION
 
     def __init__(self, sio: runtime.AsyncClient | None = None) -> None:
         super().__init__(sio)
@@ -51,7 +52,12 @@ class FeedV2Client(NamespaceClient):
         wait_timeout: float = 5,
         retry: bool = False,
     ) -> None:
-        """Connect to ``url`` and join ``/feed/v2``; ``runtime.exceptions.ConnectionError`` if refused."""
+        """Connect to ``url`` and join ``/feed/v2``, announcing contract version 3.1.4.
+
+        Raises ``IncompatibleVersionError`` if the server refuses that version,
+        ``ConnectRefused`` if it refuses the client otherwise (both are
+        ``runtime.exceptions.ConnectionError``).
+        """
         await self._connect(
             url,
             None,
@@ -74,6 +80,7 @@ class FeedV2SyncClient(SyncNamespaceClient):
     """``/feed/v2``: typed requests, emits and handlers on ``runtime.Client``."""
 
     PATH = PATH
+    VERSION = VERSION
 
     def __init__(self, sio: runtime.Client | None = None) -> None:
         super().__init__(sio)
@@ -88,7 +95,12 @@ class FeedV2SyncClient(SyncNamespaceClient):
         wait_timeout: float = 5,
         retry: bool = False,
     ) -> None:
-        """Connect to ``url`` and join ``/feed/v2``; ``runtime.exceptions.ConnectionError`` if refused."""
+        """Connect to ``url`` and join ``/feed/v2``, announcing contract version 3.1.4.
+
+        Raises ``IncompatibleVersionError`` if the server refuses that version,
+        ``ConnectRefused`` if it refuses the client otherwise (both are
+        ``runtime.exceptions.ConnectionError``).
+        """
         self._connect(
             url,
             None,

@@ -124,6 +124,7 @@ class RootClient(NamespaceClient):
     """``/``: typed requests, emits and handlers on ``runtime.AsyncClient``."""
 
     PATH = PATH
+    VERSION = VERSION
 
     def __init__(self, sio: runtime.AsyncClient | None = None) -> None:
         super().__init__(sio)
@@ -138,7 +139,12 @@ class RootClient(NamespaceClient):
         wait_timeout: float = 5,
         retry: bool = False,
     ) -> None:
-        """Connect to ``url`` and join ``/``; ``runtime.exceptions.ConnectionError`` if refused."""
+        """Connect to ``url`` and join ``/``, announcing contract version 2.0.0-rc.1.
+
+        Raises ``IncompatibleVersionError`` if the server refuses that version,
+        ``ConnectRefused`` if it refuses the client otherwise (both are
+        ``runtime.exceptions.ConnectionError``).
+        """
         await self._connect(
             url,
             None,
@@ -233,6 +239,7 @@ class RootSyncClient(SyncNamespaceClient):
     """``/``: typed requests, emits and handlers on ``runtime.Client``."""
 
     PATH = PATH
+    VERSION = VERSION
 
     def __init__(self, sio: runtime.Client | None = None) -> None:
         super().__init__(sio)
@@ -247,7 +254,12 @@ class RootSyncClient(SyncNamespaceClient):
         wait_timeout: float = 5,
         retry: bool = False,
     ) -> None:
-        """Connect to ``url`` and join ``/``; ``runtime.exceptions.ConnectionError`` if refused."""
+        """Connect to ``url`` and join ``/``, announcing contract version 2.0.0-rc.1.
+
+        Raises ``IncompatibleVersionError`` if the server refuses that version,
+        ``ConnectRefused`` if it refuses the client otherwise (both are
+        ``runtime.exceptions.ConnectionError``).
+        """
         self._connect(
             url,
             None,

@@ -47,9 +47,21 @@ class SingleClient(NamespaceClient):
     """``/single``: typed requests, emits and handlers on ``runtime.AsyncClient``."""
 
     PATH = PATH
+    VERSION = VERSION
+    AUTH_REQUIRED = True
+    _auth: Token | None
 
     def __init__(self, sio: runtime.AsyncClient | None = None) -> None:
         super().__init__(sio)
+
+    @property
+    def auth(self) -> Token | None:
+        """The auth sent at connect and again at each reconnection; set it before ``connect_all``."""
+        return self._auth
+
+    @auth.setter
+    def auth(self, value: Token | None) -> None:
+        self._auth = value
 
     async def connect(
         self,
@@ -62,7 +74,12 @@ class SingleClient(NamespaceClient):
         wait_timeout: float = 5,
         retry: bool = False,
     ) -> None:
-        """Connect to ``url`` and join ``/single``; ``runtime.exceptions.ConnectionError`` if refused."""
+        """Connect to ``url`` and join ``/single``, announcing contract version 0.1.0.
+
+        Raises ``IncompatibleVersionError`` if the server refuses that version,
+        ``ConnectRefused`` if it refuses the client otherwise (both are
+        ``runtime.exceptions.ConnectionError``).
+        """
         await self._connect(
             url,
             auth,
@@ -91,9 +108,21 @@ class SingleSyncClient(SyncNamespaceClient):
     """``/single``: typed requests, emits and handlers on ``runtime.Client``."""
 
     PATH = PATH
+    VERSION = VERSION
+    AUTH_REQUIRED = True
+    _auth: Token | None
 
     def __init__(self, sio: runtime.Client | None = None) -> None:
         super().__init__(sio)
+
+    @property
+    def auth(self) -> Token | None:
+        """The auth sent at connect and again at each reconnection; set it before ``connect_all_sync``."""
+        return self._auth
+
+    @auth.setter
+    def auth(self, value: Token | None) -> None:
+        self._auth = value
 
     def connect(
         self,
@@ -106,7 +135,12 @@ class SingleSyncClient(SyncNamespaceClient):
         wait_timeout: float = 5,
         retry: bool = False,
     ) -> None:
-        """Connect to ``url`` and join ``/single``; ``runtime.exceptions.ConnectionError`` if refused."""
+        """Connect to ``url`` and join ``/single``, announcing contract version 0.1.0.
+
+        Raises ``IncompatibleVersionError`` if the server refuses that version,
+        ``ConnectRefused`` if it refuses the client otherwise (both are
+        ``runtime.exceptions.ConnectionError``).
+        """
         self._connect(
             url,
             auth,

@@ -7,14 +7,26 @@ Models live in ``.models.<namespace>``; errors in ``.errors``.
 from __future__ import annotations
 
 from .echo import EchoClient, EchoSyncClient
-from .errors import AckError, AckTimeout, ConnectRefused, InvalidResponse, SdkError
+from ._base import connect_all
+from ._sync import connect_all_sync
+from .errors import (
+    AckError,
+    AckTimeout,
+    ConnectRefused,
+    IncompatibleVersionError,
+    InvalidResponse,
+    SdkError,
+)
 
 __all__ = [
     "AckError",
     "AckTimeout",
+    "connect_all",
+    "connect_all_sync",
     "ConnectRefused",
     "EchoClient",
     "EchoSyncClient",
+    "IncompatibleVersionError",
     "InvalidResponse",
     "SdkError",
 ]

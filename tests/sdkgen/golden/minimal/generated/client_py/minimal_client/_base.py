@@ -5,6 +5,11 @@ Requests are ``AsyncClient.call`` plus the server's ack envelope,
 ``{"ok": true, "data": ...}`` or ``{"ok": false, "error": {...}}``; failures raise
 the exceptions in ``errors``. Inbound events are validated with the generated models
 before a handler sees them; handlers of server calls return the ack model.
+
+Connecting announces the namespace's contract version in the connect auth under
+the reserved key ``sdkgen_version``; a server that finds it incompatible refuses
+with ``IncompatibleVersionError``. Several namespace clients can share one
+``runtime.AsyncClient`` and connect together with ``connect_all``.
 """
 
 from __future__ import annotations
@@ -13,7 +18,7 @@ import inspect
 import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Generic, TypeAlias, TypeVar
+from typing import Any, ClassVar, Generic, TypeAlias, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
@@ -21,20 +26,25 @@ import runtime
 from runtime import exceptions
 from runtime.typed import dump
 
-from .errors import AckError, AckTimeout, ConnectRefused, InvalidResponse
+from .errors import AckError, AckTimeout, ConnectRefused, IncompatibleVersionError, InvalidResponse
 
 __all__ = [
     "ERROR_EVENT",
+    "VERSION_KEY",
     "ErrorHandler",
     "Handler",
+    "Membership",
     "NamespaceClient",
     "Spec",
+    "connect_all",
     "error_of",
     "refusal_of",
     "unwrap",
 ]
 
 ERROR_EVENT = "sdkgen:error"
+VERSION_KEY = "sdkgen_version"  # reserved in the connect auth: no auth model may use it
+INCOMPATIBLE_VERSION = "incompatible_version"
 
 P = TypeVar("P", bound=BaseModel)
 A = TypeVar("A", bound=BaseModel | None)
@@ -72,9 +82,99 @@ def unwrap(spec: Spec[Any, R], value: Any) -> R:
 
 
 def refusal_of(path: str, refusal: Any) -> ConnectRefused:
-    if isinstance(refusal, Mapping):
-        return ConnectRefused(path, str(refusal.get("message", "")), refusal.get("data"))
-    return ConnectRefused(path, str(refusal))
+    """The typed error of a ``connect_error`` payload (a version refusal has its own)."""
+    if not isinstance(refusal, Mapping):
+        return ConnectRefused(path, str(refusal))
+    message, data = str(refusal.get("message", "")), refusal.get("data")
+    if isinstance(data, Mapping) and data.get("code") == INCOMPATIBLE_VERSION:
+        return IncompatibleVersionError(path, message, dict(data))
+    return ConnectRefused(path, message, data)
+
+
+class Membership:
+    """What every namespace client, async or sync, knows about its namespace connection."""
+
+    PATH: ClassVar[str] = "/"
+    VERSION: ClassVar[str] = ""  # the contract version this client was generated from
+    AUTH_REQUIRED: ClassVar[bool] = False  # the contract has an auth model
+
+    def __init__(self) -> None:
+        self._auth: BaseModel | None = None
+        self._refusal: Any = None
+
+    def _auth_payload(self) -> dict[str, Any]:
+        """The connect auth: the typed auth plus the contract version (at every attempt)."""
+        payload = dump(self._auth) if self._auth is not None else {}
+        return {**payload, VERSION_KEY: self.VERSION}
+
+    def _connect_error(self, data: Any = None) -> None:
+        self._refusal = data if data is not None else "refused"
+
+
+def plan_connection(clients: Sequence[Membership], sio: object) -> tuple[list[str], dict[str, Any]]:
+    """(namespaces, namespace auth) to connect `clients` over their one shared `sio`."""
+    if not clients:
+        raise ValueError("connect_all needs at least one namespace client")
+    paths = [c.PATH for c in clients]
+    if len(set(paths)) != len(paths):
+        raise ValueError(f"one client per namespace, got {paths}")
+    for client in clients:
+        if getattr(client, "sio", None) is not sio:
+            raise ValueError(
+                f"{type(client).__name__} ({client.PATH}) does not share the connection: "
+                f"create every client with the same runtime client, e.g. "
+                f"{type(client).__name__}(sio)"
+            )
+        if client.AUTH_REQUIRED and client._auth is None:
+            raise ValueError(f"{client.PATH} needs auth: set `client.auth` before connecting")
+        client._refusal = None
+    # Bound methods: the auth is read again at each reconnection (a renewed token).
+    return paths, {c.PATH: c._auth_payload for c in clients}
+
+
+def first_refusal(clients: Sequence[Membership]) -> ConnectRefused | None:
+    """The typed error of the first namespace the server refused, if any."""
+    for client in clients:
+        if client._refusal is not None:
+            return refusal_of(client.PATH, client._refusal)
+    return None
+
+
+async def connect_all(
+    url: str,
+    *clients: NamespaceClient,
+    headers: Mapping[str, str] | None = None,
+    transports: Sequence[str] | None = None,
+    socketio_path: str = "socket.io",
+    wait_timeout: float = 5,
+    retry: bool = False,
+) -> None:
+    """Connect several namespace clients sharing one ``runtime.AsyncClient`` at once.
+
+    Set ``client.auth`` first on clients whose namespace has auth. Each namespace
+    gets its own auth and contract version. If the server refuses any namespace,
+    none stays connected (as in python-socketio) and the first refusal is raised:
+    ``IncompatibleVersionError`` or ``ConnectRefused``.
+    """
+    sio = clients[0].sio if clients else None
+    namespaces, namespace_auth = plan_connection(clients, sio)
+    assert sio is not None
+    try:
+        await sio.connect(
+            url,
+            headers=dict(headers or {}),
+            transports=list(transports) if transports else None,
+            namespaces=namespaces,
+            namespace_auth=namespace_auth,
+            socketio_path=socketio_path,
+            wait_timeout=wait_timeout,
+            retry=retry,
+        )
+    except exceptions.ConnectionError:
+        refusal = first_refusal(clients)
+        if refusal is None:
+            raise
+        raise refusal from None
 
 
 def error_of(event: str, value: Any) -> AckError:
@@ -91,25 +191,25 @@ def error_of(event: str, value: Any) -> AckError:
     )
 
 
-class NamespaceClient:
+class NamespaceClient(Membership):
     """Base of the generated clients: one namespace on one ``runtime.AsyncClient``.
 
     Pass ``sio`` to share a connection (and its options, e.g. reconnection) between
-    namespaces; by default each client makes its own.
+    namespaces, then ``connect_all`` them; by default each client makes its own.
     """
 
-    PATH = "/"
-
     def __init__(self, sio: runtime.AsyncClient | None = None) -> None:
+        super().__init__()
         self.sio = sio if sio is not None else runtime.AsyncClient()
         self._on_error: ErrorHandler | None = None
-        self._refusal: Any = None
         self.sio.on(ERROR_EVENT, self._error_event, namespace=self.PATH)
-        self.sio.on("connect_error", self._connect_error, namespace=self.PATH)
+        self.sio.on("connect_error", self._async_connect_error, namespace=self.PATH)
 
     @property
     def connected(self) -> bool:
-        return self.PATH in self.sio.namespaces
+        # `sio.connected` too: after a refused shared connect, python-socketio (and
+        # runtime) leave the namespaces that did connect listed while disconnecting.
+        return self.sio.connected and self.PATH in self.sio.namespaces
 
     async def _connect(
         self,
@@ -122,26 +222,19 @@ class NamespaceClient:
         wait_timeout: float,
         retry: bool,
     ) -> None:
-        self._refusal = None
-        try:
-            await self.sio.connect(
-                url,
-                headers=dict(headers or {}),
-                auth=None if auth is None else dump(auth),
-                transports=list(transports) if transports else None,
-                namespaces=[self.PATH],
-                socketio_path=socketio_path,
-                wait_timeout=wait_timeout,
-                retry=retry,
-            )
-        except exceptions.ConnectionError:
-            refusal = self._refusal
-            if refusal is None:
-                raise
-            raise refusal_of(self.PATH, refusal) from None
+        self._auth = auth
+        await connect_all(
+            url,
+            self,
+            headers=headers,
+            transports=transports,
+            socketio_path=socketio_path,
+            wait_timeout=wait_timeout,
+            retry=retry,
+        )
 
-    async def _connect_error(self, data: Any = None) -> None:
-        self._refusal = data if data is not None else "refused"
+    async def _async_connect_error(self, data: Any = None) -> None:
+        self._connect_error(data)
 
     async def disconnect(self) -> None:
         await self.sio.disconnect()

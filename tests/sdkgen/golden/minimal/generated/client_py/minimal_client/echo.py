@@ -40,9 +40,21 @@ class EchoClient(NamespaceClient):
     """``/echo``: typed requests, emits and handlers on ``runtime.AsyncClient``."""
 
     PATH = PATH
+    VERSION = VERSION
+    AUTH_REQUIRED = True
+    _auth: EchoAuth | None
 
     def __init__(self, sio: runtime.AsyncClient | None = None) -> None:
         super().__init__(sio)
+
+    @property
+    def auth(self) -> EchoAuth | None:
+        """The auth sent at connect and again at each reconnection; set it before ``connect_all``."""
+        return self._auth
+
+    @auth.setter
+    def auth(self, value: EchoAuth | None) -> None:
+        self._auth = value
 
     async def connect(
         self,
@@ -55,7 +67,12 @@ class EchoClient(NamespaceClient):
         wait_timeout: float = 5,
         retry: bool = False,
     ) -> None:
-        """Connect to ``url`` and join ``/echo``; ``runtime.exceptions.ConnectionError`` if refused."""
+        """Connect to ``url`` and join ``/echo``, announcing contract version 1.0.0.
+
+        Raises ``IncompatibleVersionError`` if the server refuses that version,
+        ``ConnectRefused`` if it refuses the client otherwise (both are
+        ``runtime.exceptions.ConnectionError``).
+        """
         await self._connect(
             url,
             auth,
@@ -79,9 +96,21 @@ class EchoSyncClient(SyncNamespaceClient):
     """``/echo``: typed requests, emits and handlers on ``runtime.Client``."""
 
     PATH = PATH
+    VERSION = VERSION
+    AUTH_REQUIRED = True
+    _auth: EchoAuth | None
 
     def __init__(self, sio: runtime.Client | None = None) -> None:
         super().__init__(sio)
+
+    @property
+    def auth(self) -> EchoAuth | None:
+        """The auth sent at connect and again at each reconnection; set it before ``connect_all_sync``."""
+        return self._auth
+
+    @auth.setter
+    def auth(self, value: EchoAuth | None) -> None:
+        self._auth = value
 
     def connect(
         self,
@@ -94,7 +123,12 @@ class EchoSyncClient(SyncNamespaceClient):
         wait_timeout: float = 5,
         retry: bool = False,
     ) -> None:
-        """Connect to ``url`` and join ``/echo``; ``runtime.exceptions.ConnectionError`` if refused."""
+        """Connect to ``url`` and join ``/echo``, announcing contract version 1.0.0.
+
+        Raises ``IncompatibleVersionError`` if the server refuses that version,
+        ``ConnectRefused`` if it refuses the client otherwise (both are
+        ``runtime.exceptions.ConnectionError``).
+        """
         self._connect(
             url,
             auth,

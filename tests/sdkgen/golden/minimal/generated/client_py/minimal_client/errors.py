@@ -7,7 +7,14 @@ from typing import Any
 
 from runtime import exceptions
 
-__all__ = ["AckError", "AckTimeout", "ConnectRefused", "InvalidResponse", "SdkError"]
+__all__ = [
+    "AckError",
+    "AckTimeout",
+    "ConnectRefused",
+    "IncompatibleVersionError",
+    "InvalidResponse",
+    "SdkError",
+]
 
 
 class SdkError(Exception):
@@ -67,3 +74,20 @@ class ConnectRefused(SdkError, exceptions.ConnectionError):
         self.details: list[dict[str, Any]] = (
             [dict(d) for d in details if isinstance(d, dict)] if isinstance(details, list) else []
         )
+
+
+class IncompatibleVersionError(ConnectRefused):
+    """The server refused this client's contract version (``code == "incompatible_version"``).
+
+    ``client_version`` is the version this client announced (None if it sent none),
+    ``server_version`` the server's, ``policy`` the server's rule (``major`` or ``exact``).
+    Regenerate the client from the server's contracts (or run a matching server).
+    """
+
+    def __init__(self, namespace: str, message: str, data: Any = None) -> None:
+        super().__init__(namespace, message, data)
+        info = data if isinstance(data, dict) else {}
+        client = info.get("client_version")
+        self.client_version: str | None = client if isinstance(client, str) else None
+        self.server_version = str(info.get("server_version", ""))
+        self.policy = str(info.get("policy", ""))
