@@ -17,10 +17,11 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from runtime import exceptions
-from runtime.base_server import BaseServer, Cancellable, ClientState, Handler, make_logger
+from runtime.base_server import BaseServer, Cancellable, ClientState, make_logger
 from runtime.eager import start_eagerly
 from runtime.engineio.asgi_edge import AsyncEngineServer
 from runtime.engineio.config import EngineConfig
+from runtime.handler_table import Handler
 from runtime.integrations import attach, check_async_mode, handle_framework_request
 from runtime.manager import AsyncManager, BaseManager
 from runtime.rooms import Room

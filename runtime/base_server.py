@@ -17,18 +17,17 @@ import inspect
 import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol, TypeVar
+from typing import Any, Protocol
 
 from runtime import exceptions
 from runtime.admin import AdminAuth, Instrumentation, Mode
 from runtime.engineio.http import HttpRequest
 from runtime.exceptions import RemoteProtocolError
+from runtime.handler_table import EventHandlers, Handler
 from runtime.manager import BaseManager, Callback
 from runtime.socketio.packets import Packet, PacketType
 from runtime.socketio.serializer import Decoder, Serializer, get_serializer
 
-Handler = Callable[..., Any]
-F = TypeVar("F", bound=Handler)
 Pending = Awaitable[None] | None  # what an engine callback returns: None, or work to await
 
 default_logger = logging.getLogger("socketio.server")
@@ -132,7 +131,7 @@ class EngineEdge(Protocol):
     def transport(self, sid: str) -> str: ...
 
 
-class BaseServer:
+class BaseServer(EventHandlers):
     """Options, handlers and the protocol decisions shared by both servers."""
 
     reserved_events = ["connect", "disconnect"]
@@ -157,7 +156,7 @@ class BaseServer:
         self.async_handlers = async_handlers
         self.always_connect = always_connect
         self.namespaces: list[str] | str = namespaces or ["/"]
-        self.handlers: dict[str, dict[str, Handler]] = {}
+        self.handlers = {}
         self.namespace_handlers: dict[str, Any] = {}
         self.manager = client_manager
         self.manager.set_server(self)
@@ -190,30 +189,6 @@ class BaseServer:
         )
 
     # -- registration --------------------------------------------------------
-    def on(self, event: str, handler: Handler | None = None, namespace: str | None = None) -> Any:
-        """Register ``handler`` for ``event`` (decorator when ``handler`` is omitted)."""
-        ns = namespace or "/"
-
-        def set_handler(fn: F) -> F:
-            self.handlers.setdefault(ns, {})[event] = fn
-            return fn
-
-        if handler is None:
-            return set_handler
-        set_handler(handler)
-        return None
-
-    def event(self, *args: Any, **kwargs: Any) -> Any:
-        """Decorator registering a handler under the function's own name."""
-        if len(args) == 1 and not kwargs and callable(args[0]):
-            fn = args[0]
-            return self.on(fn.__name__)(fn)
-
-        def decorator(fn: F) -> F:
-            return self.on(fn.__name__, *args, **kwargs)(fn)  # type: ignore[no-any-return]
-
-        return decorator
-
     def _register_namespace(self, namespace_handler: Any, kind: type[Any]) -> None:
         if not isinstance(namespace_handler, kind):
             raise ValueError(

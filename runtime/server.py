@@ -20,12 +20,13 @@ from contextlib import contextmanager
 from typing import Any
 
 from runtime import exceptions
-from runtime.base_server import BaseServer, Cancellable, ClientState, Handler, make_logger
+from runtime.base_server import BaseServer, Cancellable, ClientState, make_logger
 from runtime.drivers.base import BackgroundTask
 from runtime.drivers.registry import get_driver
 from runtime.engineio.config import EngineConfig
 from runtime.engineio.wsgi_edge import EngineServer
 from runtime.engineio.wsgi_io import StartResponse, WSGIEnviron
+from runtime.handler_table import Handler
 from runtime.manager import BaseManager, Manager
 from runtime.rooms import Room
 from runtime.socketio.packets import Packet

@@ -16,7 +16,9 @@ from runtime.static_files import StaticRules, resolve_static_file
 
 __all__ = ["Middleware", "WSGIApp"]
 
-WSGIApplication = Callable[[WSGIEnviron, StartResponse], Iterable[bytes]]
+# Loose on purpose: Flask, Django and wsgiref type ``environ`` as a ``dict``, which a
+# ``Callable[[Mapping, ...], ...]`` parameter would reject under mypy.
+WSGIApplication = Callable[..., Iterable[bytes]]
 
 
 class WSGIApp:

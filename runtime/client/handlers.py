@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, TypeVar, overload
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from runtime.handler_table import EventHandlers
 
 if TYPE_CHECKING:
     from runtime.client.namespace import BaseClientNamespace
@@ -17,58 +19,18 @@ F = TypeVar("F", bound=Callable[..., Any])
 RESERVED_EVENTS = frozenset({"connect", "connect_error", "disconnect", "__disconnect_final"})
 
 
-class HandlerRegistry:
+class HandlerRegistry(EventHandlers):
     """``on`` / ``event`` / ``register_namespace`` and the resolution order."""
 
     reserved_events = sorted(RESERVED_EVENTS)
 
     def __init__(self) -> None:
-        self.handlers: dict[str, dict[str, Callable[..., Any]]] = {}
+        self.handlers = {}
         self.namespace_handlers: dict[str, BaseClientNamespace] = {}
         self.namespaces: dict[str, str] = {}
 
     def is_asyncio_based(self) -> bool:
         raise NotImplementedError
-
-    @overload
-    def on(
-        self, event: str, handler: None = None, namespace: str | None = None
-    ) -> Callable[[F], F]: ...
-
-    @overload
-    def on(self, event: str, handler: Callable[..., Any], namespace: str | None = None) -> None: ...
-
-    def on(
-        self, event: str, handler: Callable[..., Any] | None = None, namespace: str | None = None
-    ) -> Callable[[F], F] | None:
-        """Register ``handler`` for ``event``; without ``handler``, a decorator."""
-        ns = namespace or "/"
-
-        def set_handler(fn: F) -> F:
-            self.handlers.setdefault(ns, {})[event] = fn
-            return fn
-
-        if handler is None:
-            return set_handler
-        set_handler(handler)
-        return None
-
-    @overload
-    def event(self, handler: F, /) -> F: ...
-
-    @overload
-    def event(self, *, namespace: str | None = None) -> Callable[[F], F]: ...
-
-    def event(self, *args: Any, **kwargs: Any) -> Any:
-        """``@client.event`` or ``@client.event(namespace=...)``: named after the function."""
-        if len(args) == 1 and not kwargs and callable(args[0]):
-            fn = args[0]
-            return self.on(fn.__name__)(fn)
-
-        def set_handler(fn: F) -> F:
-            return self.on(fn.__name__, None, *args, **kwargs)(fn)
-
-        return set_handler
 
     def register_namespace(self, namespace_handler: BaseClientNamespace) -> None:
         from runtime.client.namespace import BaseClientNamespace
