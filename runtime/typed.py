@@ -148,7 +148,9 @@ class TypedNamespace(NamespaceBinding[AsyncServerLike]):
                 result = await handler(sid, payload)
             except Exception as exc:
                 return await deliver(sid, raised(exc))
-            return await deliver(sid, returned(result))
+            outcome = returned(result)
+            # Most events end here: no error event to send, no extra coroutine.
+            return outcome.ack if outcome.report is None else await deliver(sid, outcome)
 
         return dispatch
 

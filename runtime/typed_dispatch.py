@@ -18,9 +18,9 @@ from __future__ import annotations
 
 import inspect
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Final, TypeVar
+from typing import Any, Final, NamedTuple, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
@@ -53,9 +53,11 @@ R = TypeVar("R", bound=BaseModel)
 logger = logging.getLogger("runtime.typed")
 
 
-@dataclass(frozen=True, slots=True)
-class Outcome:
-    """How a dispatched event ends: the ack to return, and an error event to send or not."""
+class Outcome(NamedTuple):
+    """How a dispatched event ends: the ack to return, and an error event to send or not.
+
+    A tuple, not a frozen dataclass: one is built per event, and tuples are built fast.
+    """
 
     ack: Any = None  # returned to the server, which sends it when the client asked for one
     report: dict[str, Any] | None = None  # sent to the sender as `sdkgen:error`
@@ -81,9 +83,14 @@ class EventPlan:
     spec: EventSpec[Any, Any]
     path: str
     acked: bool = field(init=False)
+    # Looked up once: `parse` and `returned` run for every event.
+    _validate: Callable[[Any], BaseModel] = field(init=False, repr=False)
+    _ack: type[BaseModel] | None = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "acked", self.spec.ack is not None)
+        object.__setattr__(self, "_validate", self.spec.payload.model_validate)
+        object.__setattr__(self, "_ack", self.spec.ack)
 
     def missing(self) -> Outcome:
         """The event has no handler on this server."""
@@ -98,9 +105,8 @@ class EventPlan:
         if len(args) > 1:
             message = f"expected one payload argument, got {len(args)}"
             return failure(self.acked, error_body(ErrorCode.INVALID_PAYLOAD, message, name))
-        model: type[BaseModel] = self.spec.payload
         try:
-            return model.model_validate(args[0] if args else {})
+            return self._validate(args[0] if args else {})
         except ValidationError as exc:
             message = f"invalid {name!r} payload"
             details = validation_details(exc)
@@ -118,19 +124,20 @@ class EventPlan:
 
     def returned(self, result: Any) -> Outcome:
         """The handler returned `result`: the dumped ack, or `internal_error` if mistyped."""
-        spec = self.spec
-        if spec.ack is None:
+        ack = self._ack
+        if ack is None:
             return NO_REPLY
-        if not isinstance(result, spec.ack):
+        if not isinstance(result, ack):
+            name = self.spec.name
             logger.error(
                 "handler of %r in %s returned %s, not %s",
-                spec.name,
+                name,
                 self.path,
                 type(result).__qualname__,
-                spec.ack.__qualname__,
+                ack.__qualname__,
             )
-            return failure(True, error_body(ErrorCode.INTERNAL_ERROR, _INTERNAL, spec.name))
-        return Outcome(ack={"ok": True, "data": dump(result, spec.ack_binary)})
+            return failure(True, error_body(ErrorCode.INTERNAL_ERROR, _INTERNAL, name))
+        return Outcome({"ok": True, "data": dump(result, self.spec.ack_binary)})
 
 
 def unknown_event_ack(event: str, path: str) -> dict[str, Any]:
