@@ -9,6 +9,9 @@ without per-message acks.
 Connections are plain (not ``connect_robust``): reconnecting is the base class's
 job, with its logged, capped backoff, for the listener and the publisher alike.
 Publishes go out on a channel without publisher confirms, in order.
+
+A URL without a host (the guide's ``'amqp://'``) means ``localhost``, as Kombu
+reads it; aio-pika itself would refuse it.
 """
 
 from __future__ import annotations
@@ -16,10 +19,20 @@ from __future__ import annotations
 import importlib
 from collections.abc import AsyncIterator
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from runtime.pubsub.manager import AsyncPubSubManager
 
-__all__ = ["AsyncAioPikaManager"]
+__all__ = ["AsyncAioPikaManager", "amqp_url"]
+
+
+def amqp_url(url: str) -> str:
+    """``url`` with ``localhost`` as its host when it names none (``amqp://``, ``amqp://u:p@/v``)."""
+    parts = urlsplit(url)
+    if parts.hostname:
+        return url
+    userinfo, at, port = parts.netloc.rpartition("@")
+    return urlunsplit(parts._replace(netloc=f"{userinfo}{at}localhost{port}"))
 
 
 def _aio_pika() -> Any:
@@ -47,6 +60,7 @@ class AsyncAioPikaManager(AsyncPubSubManager):
         super().__init__(channel=channel, write_only=write_only, logger=logger, json=json)
         self._pika = _aio_pika()
         self.url = url
+        self._connect_url = amqp_url(url)
         self._publisher: Any = None  # connection
         self._exchange: Any = None
 
@@ -58,7 +72,7 @@ class AsyncAioPikaManager(AsyncPubSubManager):
         pika = self._pika
         try:
             if self._exchange is None:
-                self._publisher = await pika.connect(self.url)
+                self._publisher = await pika.connect(self._connect_url)
                 channel = await self._publisher.channel(publisher_confirms=False)
                 self._exchange = await self._declare_exchange(channel)
             for payload in payloads:
@@ -77,7 +91,7 @@ class AsyncAioPikaManager(AsyncPubSubManager):
                 self._get_logger().debug("closing a broken AMQP connection failed", exc_info=True)
 
     async def _listen(self) -> AsyncIterator[Any]:
-        connection = await self._pika.connect(self.url)
+        connection = await self._pika.connect(self._connect_url)
         try:
             channel = await connection.channel()
             exchange = await self._declare_exchange(channel)

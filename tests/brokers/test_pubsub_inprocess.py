@@ -19,6 +19,7 @@ import pytest
 
 import runtime as socketio
 from runtime.pubsub import AsyncAioPikaManager, AsyncPubSubManager, AsyncRedisManager
+from runtime.pubsub.aiopika_manager import amqp_url
 from tests.brokers.harness import RedisServer, new_channel
 from tests.runtime.asgi_wire import WebSocketPeer, sid_of
 
@@ -400,3 +401,11 @@ async def test_unix_socket_url(tmp_path: Path) -> None:
     finally:
         await cluster.close()
         redis.kill()
+
+
+def test_amqp_url_without_a_host_means_localhost() -> None:
+    """The guide's ``AsyncAioPikaManager('amqp://')`` (aio-pika alone refuses it)."""
+    assert amqp_url("amqp://") == "amqp://localhost"
+    assert amqp_url("amqp://u:p@/vhost") == "amqp://u:p@localhost/vhost"
+    assert amqp_url("amqps://:5671") == "amqps://localhost:5671"
+    assert amqp_url("amqp://guest:guest@rabbit:5672//") == "amqp://guest:guest@rabbit:5672//"

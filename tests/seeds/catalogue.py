@@ -296,9 +296,11 @@ CATALOGUE: dict[str, Entry] = {
     "guide:Kombu#2": prose(1049, "06fe20438e60", "pip install line"),
     "guide:Kombu#3": run(1053, "6d256a7c0768", "test_kombu_manager", "KombuManager('amqp://')"),
     "guide:Kafka#1": prose(1072, "d223d5d49a19", "pip install line"),
-    "guide:Kafka#2": later(1077, "d1daa2b21725", Issue.MESSAGE_QUEUE, "KafkaManager"),
+    "guide:Kafka#2": run(1077, "d1daa2b21725", "test_kafka_manager", "KafkaManager('kafka://')"),
     "guide:AioPika#1": prose(1090, "c6eeb33df387", "pip install line"),
-    "guide:AioPika#2": later(1095, "4e94ac988a20", Issue.MESSAGE_QUEUE, "AsyncAioPikaManager"),
+    "guide:AioPika#2": run(
+        1095, "4e94ac988a20", "test_aiopika_manager", "AsyncAioPikaManager('amqp://')"
+    ),
     "guide:Emitting from external processes#1": run(
         1128,
         "5f8ee72ad06f",

@@ -1,17 +1,23 @@
-"""The guide's message-queue blocks (Redis, Kombu, external emitters), run unchanged.
+"""The guide's message-queue blocks (Redis, Kombu, Kafka, AioPika, external emitters), unchanged.
 
-The servers use the guide's URLs as written (``'redis://'``, ``'amqp://'``): the
-machine's Redis on 6379 and RabbitMQ on 5672 (started when not answering), served by gunicorn's threaded
-worker. A client joins a room; the guide's external ``write_only`` emitter then
-reaches it through the broker, proof that the server's listener applies what
-other processes publish.
+The servers use the guide's URLs as written (``'redis://'``, ``'amqp://'``,
+``'kafka://'``): the machine's Redis on 6379 and RabbitMQ on 5672 (started when
+not answering), and for Kafka a ``tansu`` broker the test starts on the default
+9092 (unless a Kafka broker answers there already). Sync servers are served by
+gunicorn's threaded worker, the asyncio one by uvicorn. A client joins a room; an
+external ``write_only`` emitter then reaches it through the broker, proof that the
+server's listener applies what other processes publish.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from pathlib import Path
+
 import pytest
 
 from tests.brokers.harness import ensure_machine_brokers
+from tests.brokers.kafka_broker import TansuServer, kafka_ready
 from tests.seeds import harness
 from tests.seeds.conftest import Drive, Serve
 from tests.seeds.steps import connect, emit, wait
@@ -123,4 +129,66 @@ def test_kombu_manager(serve: Serve, drive: Drive) -> None:
         epilogue=ECHO + joins_then(KOMBU_EMITTER),
         runner=harness.GUNICORN_THREADS,
     )
+    check_room_emit(server, drive)
+
+
+KAFKA_EMITTER = """
+external_sio = socketio.KafkaManager('kafka://', write_only=True)
+external_sio.emit('my event', data={'foo': 'bar'}, room='my room')
+"""
+
+
+@pytest.fixture
+def kafka_on_9092(tmp_path: Path) -> Iterator[None]:
+    """A Kafka broker at the guide's default address: one answering there, else our tansu."""
+    if kafka_ready(9092):
+        yield
+        return
+    broker = TansuServer(tmp_path, port=9092).start()
+    try:
+        yield
+    finally:
+        broker.kill()
+
+
+def test_kafka_manager(kafka_on_9092: None, serve: Serve, drive: Drive) -> None:
+    """guide:Kafka#2, with a write_only KafkaManager emitter."""
+    server = serve(
+        ["guide:Kafka#2"],
+        epilogue=ECHO + joins_then(KAFKA_EMITTER),
+        runner=harness.GUNICORN_THREADS,
+    )
+    check_room_emit(server, drive)
+
+
+# The asyncio form of joins_then(), the emitter a write_only AsyncAioPikaManager.
+AIOPIKA_EPILOGUE = """
+import asyncio as _asyncio
+import time as _time
+
+
+@sio.on("seeds:echo")
+async def _echo(sid, data):
+    return data
+
+
+@sio.on("seeds:join")
+async def _join(sid, room):
+    await sio.enter_room(sid, room)
+    deadline = _time.monotonic() + 15
+    while not sio.manager.listening and _time.monotonic() < deadline:
+        await _asyncio.sleep(0.02)
+    external_sio = socketio.AsyncAioPikaManager('amqp://', write_only=True)
+    await external_sio.emit('my event', data={'foo': 'bar'}, room='my room')
+    return "published"
+
+
+app = socketio.ASGIApp(sio)
+"""
+
+
+def test_aiopika_manager(serve: Serve, drive: Drive) -> None:
+    """guide:AioPika#2 on the machine's RabbitMQ, served by uvicorn."""
+    ensure_machine_brokers(rabbit=True)
+    server = serve(["guide:AioPika#2"], epilogue=AIOPIKA_EPILOGUE)
     check_room_emit(server, drive)
