@@ -9,7 +9,12 @@ packages are optional extras, imported only when a manager is created.
 
 Failure policy: the listener reconnects for ever with a capped exponential
 backoff and logs every failure; a publish is retried a bounded number of times
-and then dropped with an ERROR log (never raised to the emitter).
+and then dropped with an ERROR log (never raised to the emitter). Who waits
+for those retries: an asyncio emit awaits its publish (the event loop serves
+everyone else meanwhile); a sync server's emit only queues it for a background
+sender (bounded queue), so a handler thread never waits for a dead broker; a
+``write_only`` emitter sends in the caller, so a script may exit right after
+``emit()``. See docs/message-queues.md.
 """
 
 from __future__ import annotations

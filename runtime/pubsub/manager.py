@@ -16,7 +16,8 @@ Backends supply the transport through two seams, as in python-socketio:
 
 Failure policy: publishing never raises to the emitter; a message that cannot be
 published after ``publish_attempts`` tries is dropped and logged at ERROR (see
-``runtime.pubsub.outbox``). Local clients are served throughout.
+``runtime.pubsub.outbox``). An emit awaits its publish, retries included (about
+3 s with the default tunables before a drop); local clients are served throughout.
 
 Beyond python-socketio: emits to a sid connected to this node skip the broker;
 acks of cross-node callbacks are scheduled without blocking the listener;

@@ -144,9 +144,10 @@ def test_two_runtime_nodes(
 
 
 def test_disconnect_a_client_of_the_other_node(
-    redis_server: RedisServer, nodes: list[Node], runner: ClientRunner, tmp_path: Path
+    broker: tuple[str, str], nodes: list[Node], runner: ClientRunner, tmp_path: Path
 ) -> None:
-    a, b = two_runtime_nodes(nodes, tmp_path, "redis", redis_server.url)
+    kind, url = broker
+    a, b = two_runtime_nodes(nodes, tmp_path, kind, url)
     runner.connect("a1", a)
     sb1 = runner.connect("b1", b)
     linked(runner, "a1", "b1")
