@@ -82,9 +82,8 @@ DisconnectHandler: TypeAlias = Callable[[str, str], Awaitable[None]]
 class AsyncServerLike(Protocol):
     """The part of `runtime.AsyncServer` (and python-socketio's) typed dispatch uses."""
 
-    def on(
-        self, event: str, handler: Callable[..., Any] | None = None, namespace: str | None = None
-    ) -> Any: ...
+    # Only the registering form (the servers overload `on` with the decorator form).
+    def on(self, event: str, handler: Callable[..., Any], namespace: str | None = None) -> Any: ...
 
     async def emit(
         self,

@@ -24,9 +24,8 @@ __all__ = ["NamespaceBinding", "Registrar"]
 class Registrar(Protocol):
     """The registration method every server has, sync or async."""
 
-    def on(
-        self, event: str, handler: Callable[..., Any] | None = None, namespace: str | None = None
-    ) -> Any: ...
+    # Only the registering form (the servers overload `on` with the decorator form).
+    def on(self, event: str, handler: Callable[..., Any], namespace: str | None = None) -> Any: ...
 
 
 S = TypeVar("S", bound=Registrar)

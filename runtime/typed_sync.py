@@ -46,9 +46,8 @@ SyncDisconnectHandler: TypeAlias = Callable[[str, str], None]
 class ServerLike(Protocol):
     """The part of `runtime.Server` (and python-socketio's `Server`) typed dispatch uses."""
 
-    def on(
-        self, event: str, handler: Callable[..., Any] | None = None, namespace: str | None = None
-    ) -> Any: ...
+    # Only the registering form (the servers overload `on` with the decorator form).
+    def on(self, event: str, handler: Callable[..., Any], namespace: str | None = None) -> Any: ...
 
     def emit(
         self,
