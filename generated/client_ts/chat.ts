@@ -5,8 +5,8 @@
  */
 import { io } from "socket.io-client";
 import type { ManagerOptions, Socket, SocketOptions } from "socket.io-client";
-import { AckError, onError, request } from "./runtime.js";
-import type { AckResult, Binary, IsoDateTime, IsoDuration, RequestOptions } from "./runtime.js";
+import { AckError, VERSION_KEY, connected, onError, onRefused, request } from "./runtime.js";
+import type { AckResult, Binary, ConnectRefusedError, IsoDateTime, IsoDuration, RequestOptions } from "./runtime.js";
 
 export const PATH = "/chat" as const;
 export const VERSION = "1.2.0" as const;
@@ -325,9 +325,12 @@ export type ClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 export class ChatClient {
   constructor(readonly socket: ClientSocket) {}
 
-  /** `io(url + PATH, { ...options, auth })`, typed. */
+  /**
+   * `io(url + PATH, { ...options, auth })`, typed; the auth also announces the
+   * contract version (`VERSION`). `ready()` says whether the server accepted it.
+   */
   static connect(url: string, auth: ChatAuth, options: Partial<ManagerOptions & SocketOptions> = {}): ChatClient {
-    const socket: ClientSocket = io(url.replace(/\/$/, "") + PATH, { ...options, auth: auth });
+    const socket: ClientSocket = io(url.replace(/\/$/, "") + PATH, { ...options, auth: { ...auth, [VERSION_KEY]: VERSION } });
     return new ChatClient(socket);
   }
 
@@ -400,6 +403,19 @@ export class ChatClient {
   /** Errors the server reports for unacked events (`sdkgen:error`). */
   onError(listener: (error: AckError) => void): () => void {
     return onError(this.untyped, listener);
+  }
+
+  /**
+   * Resolves once connected; rejects with `IncompatibleVersionError` when the server
+   * refuses this contract version, `ConnectRefusedError` when it refuses otherwise.
+   */
+  ready(): Promise<void> {
+    return connected(this.untyped, PATH);
+  }
+
+  /** Called when the server refuses the connection (a typed error); returns the unsubscribe function. */
+  onRefused(listener: (error: ConnectRefusedError) => void): () => void {
+    return onRefused(this.untyped, PATH, listener);
   }
 
   disconnect(): void {

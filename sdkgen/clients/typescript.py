@@ -159,6 +159,15 @@ def _camel(python_name: str) -> str:
     return ident[:1].lower() + ident[1:]
 
 
+# Members of the generated client class a request method must not shadow.
+_TAKEN = frozenset({"disconnect", "on", "onError", "onRefused", "ready", "socket", "untyped"})
+
+
+def _method_name(e: EventShape) -> str:
+    name = _camel(e.python_name)
+    return f"{name}_" if name in _TAKEN else name
+
+
 def _event_doc(e: EventShape, extra: tuple[str, ...] = ()) -> list[str]:
     doc = [e.description] if e.description else []
     doc += extra  # before the tags: a JSDoc tag runs to the end of the comment
@@ -169,7 +178,14 @@ def _event_doc(e: EventShape, extra: tuple[str, ...] = ()) -> list[str]:
 
 def _namespace(api: ir.Api, shape: NamespaceShape, header: str) -> str:
     names = set(shape.definitions)
-    support = ["AckResult", "Binary", "IsoDateTime", "IsoDuration", "RequestOptions"]
+    support = [
+        "AckResult",
+        "Binary",
+        "ConnectRefusedError",
+        "IsoDateTime",
+        "IsoDuration",
+        "RequestOptions",
+    ]
     out = [
         header,
         _jsdoc(
@@ -181,7 +197,7 @@ def _namespace(api: ir.Api, shape: NamespaceShape, header: str) -> str:
         ),
         'import { io } from "socket.io-client";\n',
         'import type { ManagerOptions, Socket, SocketOptions } from "socket.io-client";\n',
-        'import { AckError, onError, request } from "./runtime.js";\n',
+        'import { AckError, VERSION_KEY, connected, onError, onRefused, request } from "./runtime.js";\n',
         "import type { "
         + ", ".join(s for s in support if s not in names)
         + ' } from "./runtime.js";\n',
@@ -212,7 +228,8 @@ def _namespace(api: ir.Api, shape: NamespaceShape, header: str) -> str:
     out.append("export type ClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;\n\n")
     cls = f"{pascal_case(shape.module)}Client"
     auth_param = f"auth: {shape.auth}, " if shape.auth else ""
-    auth_opt = "auth" if shape.auth else "undefined"
+    # The contract version rides along in the auth (see runtime.ts, VERSION_KEY).
+    auth_opt = "{ ...auth, [VERSION_KEY]: VERSION }" if shape.auth else "{ [VERSION_KEY]: VERSION }"
     out.append(
         _jsdoc(
             [f"`{shape.path}` over socket.io-client: promise requests, typed emits and listeners."]
@@ -220,7 +237,10 @@ def _namespace(api: ir.Api, shape: NamespaceShape, header: str) -> str:
     )
     out.append(f"export class {cls} {{\n")
     out.append("  constructor(readonly socket: ClientSocket) {}\n\n")
-    out.append("  /** `io(url + PATH, { ...options, auth })`, typed. */\n")
+    out.append(
+        "  /**\n   * `io(url + PATH, { ...options, auth })`, typed; the auth also announces the\n"
+        "   * contract version (`VERSION`). `ready()` says whether the server accepted it.\n   */\n"
+    )
     out.append(
         f"  static connect(url: string, {auth_param}"
         f"options: Partial<ManagerOptions & SocketOptions> = {{}}): {cls} {{\n"
@@ -239,7 +259,7 @@ def _namespace(api: ir.Api, shape: NamespaceShape, header: str) -> str:
             doc = _event_doc(e, (note,))
             out.append(_jsdoc(doc, "  "))
             out.append(
-                f"  {_camel(e.python_name)}(payload: {e.payload}, options: RequestOptions = {{}}): Promise<{e.ack}> {{\n"
+                f"  {_method_name(e)}(payload: {e.payload}, options: RequestOptions = {{}}): Promise<{e.ack}> {{\n"
             )
             out.append(
                 f"    return request<{e.ack}>(this.untyped, {_literal(e.wire_name)}, payload, "
@@ -261,6 +281,12 @@ def _namespace(api: ir.Api, shape: NamespaceShape, header: str) -> str:
         "  /** Errors the server reports for unacked events (`sdkgen:error`). */\n"
         "  onError(listener: (error: AckError) => void): () => void {\n"
         "    return onError(this.untyped, listener);\n  }\n\n"
+        "  /**\n   * Resolves once connected; rejects with `IncompatibleVersionError` when the server\n"
+        "   * refuses this contract version, `ConnectRefusedError` when it refuses otherwise.\n   */\n"
+        "  ready(): Promise<void> {\n    return connected(this.untyped, PATH);\n  }\n\n"
+        "  /** Called when the server refuses the connection (a typed error); returns the unsubscribe function. */\n"
+        "  onRefused(listener: (error: ConnectRefusedError) => void): () => void {\n"
+        "    return onRefused(this.untyped, PATH, listener);\n  }\n\n"
         "  disconnect(): void {\n    this.socket.disconnect();\n  }\n\n"
         "  private get untyped(): Socket {\n    return this.socket as unknown as Socket;\n  }\n}\n"
     )

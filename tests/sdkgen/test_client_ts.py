@@ -21,7 +21,7 @@ from typing import Any
 
 import pytest
 
-from tests.sdkgen.client_support import CLIENT_TS, served, start_uvicorn, stop
+from tests.sdkgen.client_support import CLIENT_TS, build_chat_at, served, start_uvicorn, stop
 from tests.sdkgen.helpers import GOLDEN, HERE
 
 TS = HERE / "ts"
@@ -49,9 +49,9 @@ def node_modules() -> Path:
     return home / "node_modules"
 
 
-def project(root: Path, node_modules: Path, *extra: str) -> Path:
-    """A scratch copy of the generated client plus `extra` test sources."""
-    shutil.copytree(CLIENT_TS, root)
+def project(root: Path, node_modules: Path, *extra: str, client: Path = CLIENT_TS) -> Path:
+    """A scratch copy of the generated `client` plus `extra` test sources."""
+    shutil.copytree(client, root)
     for name in extra:
         shutil.copy(TS / name, root / name)
     (root / "node_modules").symlink_to(node_modules, target_is_directory=True)
@@ -195,3 +195,79 @@ def test_node_client_reconnects_through_a_server_restart(
     assert steps["await_restart"] == {"room": "lobby"}
     assert steps["disconnected"]["reason"] == "transport close"
     assert steps["reconnected"] == {"room": "lobby", "members": 1}
+
+
+# -- contract version negotiation ---------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def versions_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    log = tmp_path_factory.mktemp("client-ts-versions") / "uvicorn.log"
+    for url, _, _ in served("tests.sdkgen.apps.versioned_chat_app:app", log):
+        yield url
+
+
+def negotiate(
+    node_modules: Path, root: Path, client: Path, url: str, *cases: str
+) -> dict[str, dict[str, Any]]:
+    """`{case: outcome}` of ts/versions.ts driving `client` through each case."""
+    project(root, node_modules, "versions.ts", client=client)
+    built = tsc(root)
+    assert built.returncode == 0, built.stdout + built.stderr
+    done = subprocess.run(
+        ["node", "dist/versions.js", url, *cases],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=90,
+    )
+    outcomes = {}
+    for line in done.stdout.splitlines():
+        record = json.loads(line)
+        outcomes[record.pop("case")] = record
+    assert done.returncode == 0 and "done" in outcomes, done.stdout + done.stderr
+    return outcomes
+
+
+def test_node_client_announces_its_contract_version(
+    node_modules: Path, tmp_path: Path, versions_url: str
+) -> None:
+    from generated.server.chat import VERSION
+
+    policies = ("major", "exact", "off", "required")
+    raw = ("raw:major", "raw:required")  # plain socket.io-client, no version announced
+    same = negotiate(node_modules, tmp_path / "same", CLIENT_TS, versions_url, *policies, *raw)
+    for policy in policies:
+        assert same[policy] == {"accepted": True, "room": "lobby", "sent": VERSION}
+    assert same["raw:major"] == {"accepted": True}
+    required = same["raw:required"]
+    assert required["type"] == "IncompatibleVersionError"
+    assert required["clientVersion"] is None and required["serverVersion"] == VERSION
+
+    newer = build_chat_at("1.3.0", tmp_path / "newer") / "client_ts"
+    minor = negotiate(node_modules, tmp_path / "minor", newer, versions_url, "major", "exact")
+    assert minor["major"]["accepted"] is True and minor["major"]["sent"] == "1.3.0"
+    assert minor["exact"] == {
+        "accepted": False,
+        "sent": "1.3.0",
+        "heard": ["IncompatibleVersionError"],  # onRefused got the same typed error
+        "type": "IncompatibleVersionError",
+        "isConnectRefused": True,
+        "code": "incompatible_version",
+        "clientVersion": "1.3.0",
+        "serverVersion": VERSION,
+        "policy": "exact",
+        "reason": f"client contract /chat 1.3.0 is incompatible with server {VERSION} "
+        "(exact version required)",
+        "namespace": "/chat",
+    }
+
+    next_major = build_chat_at("2.0.0", tmp_path / "next") / "client_ts"
+    major = negotiate(node_modules, tmp_path / "major", next_major, versions_url, "major", "off")
+    refused = major["major"]
+    assert refused["accepted"] is False and refused["type"] == "IncompatibleVersionError"
+    assert (refused["clientVersion"], refused["serverVersion"]) == ("2.0.0", VERSION)
+    assert refused["reason"] == (
+        f"client contract /chat 2.0.0 is incompatible with server {VERSION} (major version differs)"
+    )
+    assert major["off"]["accepted"] is True

@@ -2,8 +2,8 @@
 /** Types and client for the Socket.IO namespace `/feed/v2` (version 3.1.4). */
 import { io } from "socket.io-client";
 import type { ManagerOptions, Socket, SocketOptions } from "socket.io-client";
-import { AckError, onError, request } from "./runtime.js";
-import type { AckResult, Binary, IsoDateTime, IsoDuration, RequestOptions } from "./runtime.js";
+import { AckError, VERSION_KEY, connected, onError, onRefused, request } from "./runtime.js";
+import type { AckResult, Binary, ConnectRefusedError, IsoDateTime, IsoDuration, RequestOptions } from "./runtime.js";
 
 export const PATH = "/feed/v2" as const;
 export const VERSION = "3.1.4" as const;
@@ -29,9 +29,12 @@ export type ClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 export class FeedV2Client {
   constructor(readonly socket: ClientSocket) {}
 
-  /** `io(url + PATH, { ...options, auth })`, typed. */
+  /**
+   * `io(url + PATH, { ...options, auth })`, typed; the auth also announces the
+   * contract version (`VERSION`). `ready()` says whether the server accepted it.
+   */
   static connect(url: string, options: Partial<ManagerOptions & SocketOptions> = {}): FeedV2Client {
-    const socket: ClientSocket = io(url.replace(/\/$/, "") + PATH, { ...options, auth: undefined });
+    const socket: ClientSocket = io(url.replace(/\/$/, "") + PATH, { ...options, auth: { [VERSION_KEY]: VERSION } });
     return new FeedV2Client(socket);
   }
 
@@ -48,6 +51,19 @@ export class FeedV2Client {
   /** Errors the server reports for unacked events (`sdkgen:error`). */
   onError(listener: (error: AckError) => void): () => void {
     return onError(this.untyped, listener);
+  }
+
+  /**
+   * Resolves once connected; rejects with `IncompatibleVersionError` when the server
+   * refuses this contract version, `ConnectRefusedError` when it refuses otherwise.
+   */
+  ready(): Promise<void> {
+    return connected(this.untyped, PATH);
+  }
+
+  /** Called when the server refuses the connection (a typed error); returns the unsubscribe function. */
+  onRefused(listener: (error: ConnectRefusedError) => void): () => void {
+    return onRefused(this.untyped, PATH, listener);
   }
 
   disconnect(): void {

@@ -2,8 +2,8 @@
 /** Types and client for the Socket.IO namespace `/single` (version 0.1.0). */
 import { io } from "socket.io-client";
 import type { ManagerOptions, Socket, SocketOptions } from "socket.io-client";
-import { AckError, onError, request } from "./runtime.js";
-import type { AckResult, Binary, IsoDateTime, IsoDuration, RequestOptions } from "./runtime.js";
+import { AckError, VERSION_KEY, connected, onError, onRefused, request } from "./runtime.js";
+import type { AckResult, Binary, ConnectRefusedError, IsoDateTime, IsoDuration, RequestOptions } from "./runtime.js";
 
 export const PATH = "/single" as const;
 export const VERSION = "0.1.0" as const;
@@ -47,9 +47,12 @@ export type ClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 export class SingleClient {
   constructor(readonly socket: ClientSocket) {}
 
-  /** `io(url + PATH, { ...options, auth })`, typed. */
+  /**
+   * `io(url + PATH, { ...options, auth })`, typed; the auth also announces the
+   * contract version (`VERSION`). `ready()` says whether the server accepted it.
+   */
   static connect(url: string, auth: Token, options: Partial<ManagerOptions & SocketOptions> = {}): SingleClient {
-    const socket: ClientSocket = io(url.replace(/\/$/, "") + PATH, { ...options, auth: auth });
+    const socket: ClientSocket = io(url.replace(/\/$/, "") + PATH, { ...options, auth: { ...auth, [VERSION_KEY]: VERSION } });
     return new SingleClient(socket);
   }
 
@@ -71,6 +74,19 @@ export class SingleClient {
   /** Errors the server reports for unacked events (`sdkgen:error`). */
   onError(listener: (error: AckError) => void): () => void {
     return onError(this.untyped, listener);
+  }
+
+  /**
+   * Resolves once connected; rejects with `IncompatibleVersionError` when the server
+   * refuses this contract version, `ConnectRefusedError` when it refuses otherwise.
+   */
+  ready(): Promise<void> {
+    return connected(this.untyped, PATH);
+  }
+
+  /** Called when the server refuses the connection (a typed error); returns the unsubscribe function. */
+  onRefused(listener: (error: ConnectRefusedError) => void): () => void {
+    return onRefused(this.untyped, PATH, listener);
   }
 
   disconnect(): void {

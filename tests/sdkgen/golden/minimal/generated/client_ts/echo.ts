@@ -5,8 +5,8 @@
  */
 import { io } from "socket.io-client";
 import type { ManagerOptions, Socket, SocketOptions } from "socket.io-client";
-import { AckError, onError, request } from "./runtime.js";
-import type { AckResult, Binary, IsoDateTime, IsoDuration, RequestOptions } from "./runtime.js";
+import { AckError, VERSION_KEY, connected, onError, onRefused, request } from "./runtime.js";
+import type { AckResult, Binary, ConnectRefusedError, IsoDateTime, IsoDuration, RequestOptions } from "./runtime.js";
 
 export const PATH = "/echo" as const;
 export const VERSION = "1.0.0" as const;
@@ -44,9 +44,12 @@ export type ClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 export class EchoClient {
   constructor(readonly socket: ClientSocket) {}
 
-  /** `io(url + PATH, { ...options, auth })`, typed. */
+  /**
+   * `io(url + PATH, { ...options, auth })`, typed; the auth also announces the
+   * contract version (`VERSION`). `ready()` says whether the server accepted it.
+   */
   static connect(url: string, auth: EchoAuth, options: Partial<ManagerOptions & SocketOptions> = {}): EchoClient {
-    const socket: ClientSocket = io(url.replace(/\/$/, "") + PATH, { ...options, auth: auth });
+    const socket: ClientSocket = io(url.replace(/\/$/, "") + PATH, { ...options, auth: { ...auth, [VERSION_KEY]: VERSION } });
     return new EchoClient(socket);
   }
 
@@ -71,6 +74,19 @@ export class EchoClient {
   /** Errors the server reports for unacked events (`sdkgen:error`). */
   onError(listener: (error: AckError) => void): () => void {
     return onError(this.untyped, listener);
+  }
+
+  /**
+   * Resolves once connected; rejects with `IncompatibleVersionError` when the server
+   * refuses this contract version, `ConnectRefusedError` when it refuses otherwise.
+   */
+  ready(): Promise<void> {
+    return connected(this.untyped, PATH);
+  }
+
+  /** Called when the server refuses the connection (a typed error); returns the unsubscribe function. */
+  onRefused(listener: (error: ConnectRefusedError) => void): () => void {
+    return onRefused(this.untyped, PATH, listener);
   }
 
   disconnect(): void {

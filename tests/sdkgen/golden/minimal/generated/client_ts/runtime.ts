@@ -30,6 +30,12 @@ export type AckResult<T> = { ok: true; data: T } | { ok: false; error: AckErrorB
 /** The event the server reports errors of unacked events with. */
 export const ERROR_EVENT = "sdkgen:error" as const;
 
+/**
+ * The connect-auth key the generated clients announce their contract version with.
+ * Reserved: no auth model may have a field of that name.
+ */
+export const VERSION_KEY = "sdkgen_version" as const;
+
 /** Base of the errors the generated clients reject with. */
 export class SdkError extends Error {}
 
@@ -70,6 +76,94 @@ export class InvalidResponseError extends SdkError {
     this.name = "InvalidResponseError";
     this.event = event;
   }
+}
+
+/**
+ * The server refused the namespace connection: bad auth (`code` is `invalid_auth`),
+ * an incompatible contract version (`IncompatibleVersionError`), or the app said no.
+ */
+export class ConnectRefusedError extends SdkError {
+  readonly namespace: string;
+  /** `invalid_auth`, `incompatible_version`, an application code, or `""`. */
+  readonly code: string;
+  /** The server's reason, for people. */
+  readonly reason: string;
+  /** The `data` of the server's `connect_error`. */
+  readonly data: unknown;
+
+  constructor(namespace: string, reason: string, data: unknown) {
+    super(`${namespace}: connection refused: ${reason}`);
+    this.name = "ConnectRefusedError";
+    this.namespace = namespace;
+    this.reason = reason;
+    this.data = data;
+    this.code = isRecord(data) ? String(data["code"] ?? "") : "";
+  }
+}
+
+/** The server refused this client's contract version; both versions are named. */
+export class IncompatibleVersionError extends ConnectRefusedError {
+  /** The version this client announced (`null`: none). */
+  readonly clientVersion: string | null;
+  readonly serverVersion: string;
+  /** The server's rule: `major` or `exact`. */
+  readonly policy: string;
+
+  constructor(namespace: string, reason: string, data: Record<string, unknown>) {
+    super(namespace, reason, data);
+    this.name = "IncompatibleVersionError";
+    const client = data["client_version"];
+    this.clientVersion = typeof client === "string" ? client : null;
+    this.serverVersion = String(data["server_version"] ?? "");
+    this.policy = String(data["policy"] ?? "");
+  }
+}
+
+/** The typed error of socket.io-client's `connect_error` (an `Error` carrying `data`). */
+export function refusalOf(namespace: string, error: Error & { data?: unknown }): ConnectRefusedError {
+  const data = error.data;
+  if (isRecord(data) && data["code"] === "incompatible_version") {
+    return new IncompatibleVersionError(namespace, error.message, data);
+  }
+  return new ConnectRefusedError(namespace, error.message, data);
+}
+
+/**
+ * Call `listener` when the server refuses `socket` (socket.io-client then stops
+ * retrying; transport failures it retries are not refusals). Returns the unsubscribe function.
+ */
+export function onRefused(
+  socket: Socket,
+  namespace: string,
+  listener: (error: ConnectRefusedError) => void,
+): () => void {
+  const handler = (error: Error & { data?: unknown }): void => {
+    if (!socket.active) listener(refusalOf(namespace, error));
+  };
+  socket.on("connect_error", handler);
+  return () => {
+    socket.off("connect_error", handler);
+  };
+}
+
+/** Resolve once `socket` is connected; reject with the typed error if the server refuses it. */
+export function connected(socket: Socket, namespace: string): Promise<void> {
+  if (socket.connected) return Promise.resolve();
+  return new Promise<void>((resolve, reject) => {
+    const done = (): void => {
+      stop();
+      socket.off("connect", ok);
+    };
+    const ok = (): void => {
+      done();
+      resolve();
+    };
+    const stop = onRefused(socket, namespace, (error) => {
+      done();
+      reject(error);
+    });
+    socket.on("connect", ok);
+  });
 }
 
 export interface RequestOptions {

@@ -12,11 +12,12 @@ import asyncio
 import queue
 import sys
 import uuid
+from collections.abc import Iterator
 
 import pytest
 
 import runtime
-from tests.examples.harness import MODERATOR_TOKEN, Served, login
+from tests.examples.harness import MODERATOR_TOKEN, Served, chat_server, login
 from tests.sdkgen.client_support import CLIENT_PY
 
 sys.path.insert(0, str(CLIENT_PY))
@@ -35,6 +36,13 @@ from contracts_client.models.moderation import ModeratorAuth, MuteUser, ReportFi
 
 WAIT = 10.0
 FLAG = "\N{TRIANGULAR FLAG ON POST}"  # the example app files a report for this reaction
+
+
+@pytest.fixture(scope="module")
+def chat(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    """The example app (examples/chat) on uvicorn, for this module."""
+    with chat_server(tmp_path_factory.mktemp("shared") / "uvicorn.log") as served:
+        yield served
 
 
 @pytest.mark.parametrize("transport", ["polling", "websocket"])
