@@ -50,9 +50,7 @@ _CONSTRAINTS = frozenset(
     }
 )
 # Methods of the base class a generated method must not shadow.
-_TAKEN = frozenset(
-    {"auth", "connect", "disconnect", "wait", "on", "on_error", "sio", "connected"}
-)
+_TAKEN = frozenset({"auth", "connect", "disconnect", "wait", "on", "on_error", "sio", "connected"})
 _ROOT_NAME = "SdkgenDocumentRoot"
 _ROOT_MODEL = re.compile(rf"\nclass {_ROOT_NAME}\(RootModel\[Any\]\):\n    root: Any\n")
 # JSON Schema defaults are wire values: `duration: timedelta = "PT1S"` would be a str.
