@@ -45,6 +45,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--server-pid", type=int, required=True)
+    parser.add_argument(
+        "--node",
+        action="append",
+        default=[],
+        metavar="PORT:PID",
+        help="another node of a cluster (repeatable); clients are spread over all nodes",
+    )
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--params", default="{}", help="JSON object overriding parameters")
     args = parser.parse_args(argv)
@@ -53,7 +60,8 @@ def main(argv: list[str] | None = None) -> int:
     spec = BY_NAME[args.scenario]
     params = {**spec.params(args.quick), **json.loads(args.params)}
     proc.raise_nofile_limit()
-    target = Target(args.host, args.port, args.server_pid)
+    others = tuple((int(port), int(pid)) for port, pid in (n.split(":") for n in args.node))
+    target = Target(args.host, args.port, args.server_pid, others)
     result = uvloop.run(run_one(spec, target, params, spec.budget(args.quick)))
     sys.stdout.write("RESULT " + json.dumps(proc.finite(result), allow_nan=False) + "\n")
     return 0

@@ -20,6 +20,7 @@ class Spec:
     budget_quick: float
     only: tuple[str, ...] = ()  # the servers it runs on, when not all (no floor or ceiling)
     asgi_only: bool = False  # its handlers exist in server_app.py only
+    nodes: int = 1  # > 1: that many server processes on one Redis (AsyncRedisManager)
 
     def params(self, quick: bool) -> dict[str, Any]:
         return self.quick if quick else self.full
@@ -76,6 +77,18 @@ SPECS: tuple[Spec, ...] = (
         {"clients": 200, "events": 50, "warmup_events": 2, "concurrency": 100},
         120.0,
         15.0,
+    ),
+    Spec(
+        "cluster_broadcast",
+        "room broadcast over 2 nodes on one Redis, clients split over both nodes",
+        scenarios.broadcast,
+        {"clients": 1000, "events": 200, "warmup_events": 5, "concurrency": 100},
+        {"clients": 200, "events": 50, "warmup_events": 2, "concurrency": 100},
+        120.0,
+        20.0,
+        only=("python-socketio", "runtime"),
+        asgi_only=True,
+        nodes=2,
     ),
     Spec(
         "typed_echo",

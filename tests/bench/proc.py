@@ -85,9 +85,11 @@ class CpuSample:
     steal: float
 
 
-def sample(server_pid: int) -> CpuSample:
+def sample(*server_pids: int) -> CpuSample:
+    """Now; the server CPU is the sum over ``server_pids`` (the nodes of a cluster)."""
     busy, steal = system_cpu()
-    return CpuSample(time.perf_counter(), cpu_seconds(server_pid), time.process_time(), busy, steal)
+    server = sum(cpu_seconds(pid) for pid in server_pids)
+    return CpuSample(time.perf_counter(), server, time.process_time(), busy, steal)
 
 
 @dataclass(frozen=True, slots=True)

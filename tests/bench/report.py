@@ -54,6 +54,9 @@ METRICS: tuple[Metric, ...] = (
     Metric("broadcast", "time_s", "time to deliver all", "s", False, 4.0, True),
     Metric("broadcast", "deliveries_per_s", "deliveries/s", "1/s", True, 4.0, True),
     Metric("broadcast", "cpu_us_per_delivery", "server CPU per delivery", "us", False),
+    Metric("cluster_broadcast", "time_s", "time to deliver all", "s", False),
+    Metric("cluster_broadcast", "deliveries_per_s", "deliveries/s", "1/s", True),
+    Metric("cluster_broadcast", "cpu_us_per_delivery", "CPU per delivery, both nodes", "us", False),
     Metric("polling_echo", "msgs_per_s", "acked echoes/s", "1/s", True, ceiling=True),
     Metric("polling_echo", "p99_ms", "latency p99", "ms", False),
     Metric("polling_echo", "cpu_us_per_msg", "server CPU per echo", "us", False),
@@ -84,6 +87,9 @@ def _cell(result: dict[str, Any] | None, key: str) -> str:
     frac = result.get("metrics", {}).get("delivered_fraction")
     if status == "TIMEOUT" and isinstance(frac, float):
         return f"TIMEOUT ({frac:.0%} got)"
+    phase = result.get("detail", {}).get("phase")
+    if phase and phase != "measured":
+        return f"{status} in {phase}"  # e.g. a join ack that never came
     return status
 
 

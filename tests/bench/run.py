@@ -9,6 +9,7 @@ so machine noise hits both alike. Results: a table on stdout and a JSON file.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import platform
@@ -18,6 +19,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -126,66 +128,90 @@ def server_command(
 
 
 def run_scenario(
-    name: str, impl: str, cmd: list[str], args: argparse.Namespace, pin: bool
+    name: str,
+    impl: str,
+    cmd: list[str],
+    args: argparse.Namespace,
+    pin: bool,
+    redis_url: str = "",
 ) -> tuple[dict[str, Any], dict[str, Any]]:
+    """One scenario against fresh servers: one, or a cluster's nodes on Redis (``nodes``)."""
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     env["BENCH_SERVER_IMPL"] = impl
     if impl != report.BASELINE:
         # The source tree first: an editable install made before runtime/__init__.py
         # existed resolves ``runtime`` as an empty namespace package from elsewhere.
         env["PYTHONPATH"] = str(ROOT)
-    with tempfile.TemporaryFile() as stdout, tempfile.TemporaryFile() as stderr:
-        server = Server(impl, pinned(0, cmd, pin, args.nice), env, stdout, stderr)
-        return _run_with_server(server, name, args, pin)
+    nodes = BY_NAME[name].nodes
+    if nodes > 1:
+        if not redis_url:
+            raise RuntimeError(f"{name} needs Redis")
+        # a channel of its own: nodes of another run never hear this one
+        cmd = [*cmd, "--redis", redis_url, "--channel", f"bench-{uuid.uuid4().hex[:12]}"]
+    with contextlib.ExitStack() as files:
+        servers = []
+        try:
+            for _ in range(nodes):  # all nodes on the server core: their CPU is summed
+                stdout = files.enter_context(tempfile.TemporaryFile())
+                stderr = files.enter_context(tempfile.TemporaryFile())
+                servers.append(Server(impl, pinned(0, cmd, pin, args.nice), env, stdout, stderr))
+            return _run_with_servers(servers, name, args, pin)
+        finally:
+            for server in servers:
+                server.stop()
 
 
-def _run_with_server(
-    server: Server, name: str, args: argparse.Namespace, pin: bool
+def _run_with_servers(
+    servers: list[Server], name: str, args: argparse.Namespace, pin: bool
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     spec = BY_NAME[name]
     try:
-        try:
+        for server in servers:
             server.wait_ready()
-        except RuntimeError as exc:
-            return {"status": "error", "metrics": {}, "errors": [str(exc)]}, {}
-        lg_cmd = [
-            sys.executable,
-            "-m",
-            "tests.bench.loadgen",
-            "--scenario",
-            name,
-            "--port",
-            str(server.info["port"]),
-            "--server-pid",
-            str(server.serving_pid),
-        ]
-        if args.quick:
-            lg_cmd.append("--quick")
-        if args.params:
-            lg_cmd += ["--params", args.params]
-        hard = spec.budget(args.quick) + 30.0
-        try:
-            done = subprocess.run(
-                pinned(1, lg_cmd, pin, args.nice),
-                cwd=ROOT,
-                stdout=subprocess.PIPE,
-                timeout=hard,
-                check=False,
-            )
-        except subprocess.TimeoutExpired:  # run() has killed the load generator by PID
-            return {
-                "status": "timeout",
-                "metrics": {},
-                "errors": [f"load generator killed after {hard:.0f}s"],
-            }, server.info
-        lines = [ln for ln in done.stdout.splitlines() if ln.startswith(b"RESULT ")]
-        if not lines:
-            return {
-                "status": "error",
-                "metrics": {},
-                "errors": [f"load generator exited {done.returncode} without a result"],
-            }, server.info
-        result: dict[str, Any] = json.loads(lines[-1][7:])
+    except RuntimeError as exc:
+        return {"status": "error", "metrics": {}, "errors": [str(exc)]}, {}
+    first = servers[0]
+    lg_cmd = [
+        sys.executable,
+        "-m",
+        "tests.bench.loadgen",
+        "--scenario",
+        name,
+        "--port",
+        str(first.info["port"]),
+        "--server-pid",
+        str(first.serving_pid),
+    ]
+    for other in servers[1:]:
+        lg_cmd += ["--node", f"{other.info['port']}:{other.serving_pid}"]
+    if args.quick:
+        lg_cmd.append("--quick")
+    if args.params:
+        lg_cmd += ["--params", args.params]
+    hard = spec.budget(args.quick) + 30.0
+    try:
+        done = subprocess.run(
+            pinned(1, lg_cmd, pin, args.nice),
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            timeout=hard,
+            check=False,
+        )
+    except subprocess.TimeoutExpired:  # run() has killed the load generator by PID
+        return {
+            "status": "timeout",
+            "metrics": {},
+            "errors": [f"load generator killed after {hard:.0f}s"],
+        }, first.info
+    lines = [ln for ln in done.stdout.splitlines() if ln.startswith(b"RESULT ")]
+    if not lines:
+        return {
+            "status": "error",
+            "metrics": {},
+            "errors": [f"load generator exited {done.returncode} without a result"],
+        }, first.info
+    result: dict[str, Any] = json.loads(lines[-1][7:])
+    for server in servers:
         if server.proc.poll() is not None or not proc.alive(server.serving_pid):
             result["status"] = "error"
             result.setdefault("errors", []).append(f"server died: {server.stderr_tail()}")
@@ -194,9 +220,7 @@ def _run_with_server(
             result.setdefault("errors", []).append(
                 f"server logged {n_err} error line(s): {server.stderr_tail(300)}"
             )
-        return result, server.info
-    finally:
-        server.stop()
+    return result, first.info
 
 
 def merge_runs(runs: list[dict[str, Any]]) -> dict[str, Any]:
@@ -352,6 +376,51 @@ def plan_runs(args: argparse.Namespace) -> list[Run]:
     return runs
 
 
+def cluster_redis(stack: contextlib.ExitStack) -> str:
+    """The Redis of the cluster scenario: our own on a free port (no other traffic on
+    it), else the one on 6379 if redis-server is not installed but 6379 answers."""
+    from tests.brokers.harness import RedisServer, redis_ping
+
+    if shutil.which("redis-server") is None:
+        if not redis_ping(6379):
+            sys.exit("the cluster scenario needs redis-server installed or a Redis on 6379")
+        log("cluster scenario on the Redis at 127.0.0.1:6379 (shared: expect noise)")
+        return "redis://127.0.0.1:6379/0"
+    workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="bench-redis-")))
+    server = RedisServer(workdir).start()
+    stack.callback(server.kill)  # stopped by its PID when the run ends
+    log(f"cluster scenario on our own redis-server at 127.0.0.1:{server.port}")
+    return server.url
+
+
+def run_plan(
+    plan: list[Run], args: argparse.Namespace, pysio: Path | None, pin: bool, redis_url: str
+) -> tuple[report.Results, dict[str, dict[str, Any]]]:
+    """Every run of the plan, ``--repeat`` times, servers alternating; medians merged."""
+    results: report.Results = {}
+    servers: dict[str, dict[str, Any]] = {}
+    repeat = max(1, min(args.repeat, 20))
+    total, step = sum(len(r.impls) for r in plan) * repeat, 0
+    for run in plan:
+        spec = BY_NAME[run.name]
+        runs: dict[str, list[dict[str, Any]]] = {impl: [] for impl in run.impls}
+        for _ in range(repeat):  # alternate servers run by run, so drift hits both
+            for impl in run.impls:
+                step += 1
+                log(
+                    f"({step}/{total}) {run.key} @ {impl}: {spec.title}, budget {spec.budget(args.quick):.0f}s"
+                )
+                t0 = time.monotonic()
+                cmd = server_command(impl, pysio, args, run.mode)
+                result, info = run_scenario(run.name, impl, cmd, args, pin, redis_url)
+                runs[impl].append(result)
+                if info:
+                    servers[impl if run.mode == ASGI else f"{impl}@{run.mode}"] = info
+                log(f"    {summary_line(result)} [{time.monotonic() - t0:.1f}s]")
+        results[run.key] = {impl: merge_runs(r) for impl, r in runs.items()}
+    return results, servers
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     plan = plan_runs(args)
@@ -369,30 +438,13 @@ def main(argv: list[str] | None = None) -> int:
     if background > NOISY:
         log("WARNING: the machine is busy; throughput and latency will be noisy (see README)")
     started = datetime.now(UTC)
-    results: report.Results = {}
-    servers: dict[str, dict[str, Any]] = {}
-    repeat = max(1, min(args.repeat, 20))
-    total, step = sum(len(r.impls) for r in plan) * repeat, 0
-    for run in plan:
-        spec = BY_NAME[run.name]
-        runs: dict[str, list[dict[str, Any]]] = {impl: [] for impl in run.impls}
-        for _ in range(repeat):  # alternate servers run by run, so drift hits both
-            for impl in run.impls:
-                step += 1
-                log(
-                    f"({step}/{total}) {run.key} @ {impl}: {spec.title}, budget {spec.budget(args.quick):.0f}s"
-                )
-                t0 = time.monotonic()
-                cmd = server_command(impl, pysio, args, run.mode)
-                result, info = run_scenario(run.name, impl, cmd, args, pin)
-                runs[impl].append(result)
-                if info:
-                    servers[impl if run.mode == ASGI else f"{impl}@{run.mode}"] = info
-                log(f"    {summary_line(result)} [{time.monotonic() - t0:.1f}s]")
-        results[run.key] = {impl: merge_runs(r) for impl, r in runs.items()}
+    with contextlib.ExitStack() as stack:
+        redis_url = cluster_redis(stack) if any(BY_NAME[r.name].nodes > 1 for r in plan) else ""
+        results, servers = run_plan(plan, args, pysio, pin, redis_url)
     rows = report.compare(results)
     print()
-    print(report.render(rows, args.floor, args.ceiling))
+    asgi = any(r.mode == ASGI for r in plan)  # the references exist for asgi only
+    print(report.render(rows, args.floor and asgi, args.ceiling and asgi))
     typed = report.render_typed(results)
     if typed:
         print("\nTyped dispatch cost (runtime only, same server, alternating windows):")

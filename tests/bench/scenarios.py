@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import json
 import sys
 import time
@@ -40,6 +41,15 @@ class Target:
     host: str
     port: int
     server_pid: int
+    others: tuple[tuple[int, int], ...] = ()  # (port, pid) of the other nodes of a cluster
+
+    @property
+    def ports(self) -> tuple[int, ...]:
+        return (self.port, *(port for port, _ in self.others))
+
+    @property
+    def pids(self) -> tuple[int, ...]:
+        return (self.server_pid, *(pid for _, pid in self.others))
 
 
 class Budget:
@@ -431,23 +441,35 @@ def typed_result(
 
 
 async def broadcast(t: Target, p: dict[str, Any], budget: Budget) -> Result:
+    """Also the cluster scenario: clients spread over every node, round robin; the
+    trigger is the first client connected; server CPU is the sum over the nodes."""
     n, events, warm_events = int(p["clients"]), int(p["events"]), int(p["warmup_events"])
     stats = BroadcastStats()
+    ports = itertools.cycle(t.ports)
+
+    def opener() -> Awaitable[BroadcastClient]:
+        port = next(ports)
+        return open_ws(lambda: BroadcastClient(t.host, port, stats), t.host, port, 10.0)
+
     clients, _, errors = await connect_many(
-        lambda: open_ws(lambda: BroadcastClient(t.host, t.port, stats), t.host, t.port, 10.0),
+        opener,
         n,
         int(p["concurrency"]),
         budget,
         "broadcast",
     )
+    # where a timeout struck: a join or warm-up ack that never came is not the fan-out
     detail: dict[str, Any] = {"clients": n, "connected": len(clients), "events": events}
+    detail["phase"] = "connect"
     result: Result = {"status": "error", "metrics": {}, "detail": detail, "errors": errors}
     try:
         if len(clients) < n:
             result["status"] = _status(False, budget)
             return result
+        detail["phase"] = "join"
         async with asyncio.timeout(budget.left()):
             await asyncio.gather(*(c.call(b'["join","bench"]', timeout=30.0) for c in clients))
+        detail["phase"] = "warm-up"
         trigger = clients[0]
         # Warm-up round (small), then the measured one.
         for c in clients:
@@ -460,22 +482,23 @@ async def broadcast(t: Target, p: dict[str, Any], budget: Budget) -> Result:
         for c in clients:
             c.ticks = 0
         done = stats.new_round(n, events)
-        progress(f"broadcast: {n} clients x {events} events")
-        before = proc.sample(t.server_pid)
+        progress(f"broadcast: {n} clients x {events} events, {len(t.ports)} node(s)")
+        detail["phase"] = "measured"
+        before = proc.sample(*t.pids)
         started = time.perf_counter()
         ack = asyncio.ensure_future(trigger.call(spec % events, timeout=budget.left() + 1))
         try:
             async with asyncio.timeout(budget.left()):
                 finished = await done
         except TimeoutError:
-            u = proc.usage(before, proc.sample(t.server_pid))
+            u = proc.usage(before, proc.sample(*t.pids))
             result["status"] = "timeout"
             result["metrics"] = {"delivered_fraction": stats.received / (n * events)}
             result["usage"] = usage_fields(u, stats.received)
             detail["elapsed_s"] = time.perf_counter() - started
             ack.cancel()
             return result
-        u = proc.usage(before, proc.sample(t.server_pid))
+        u = proc.usage(before, proc.sample(*t.pids))
         with contextlib.suppress(Exception):
             await asyncio.wait_for(ack, timeout=5.0)
         elapsed = finished - started

@@ -41,8 +41,10 @@ def load(impl: str) -> Any:
     return socketio
 
 
-def build_app(socketio: Any) -> Any:
-    sio = socketio.AsyncServer(async_mode="asgi")
+def build_app(socketio: Any, redis_url: str = "", channel: str = "socketio") -> Any:
+    """The app; with ``redis_url``, a node of a cluster on ``AsyncRedisManager`` (issue #4)."""
+    manager = socketio.AsyncRedisManager(redis_url, channel=channel) if redis_url else None
+    sio = socketio.AsyncServer(async_mode="asgi", client_manager=manager)
 
     async def echo(sid: str, data: Any) -> Any:
         return data
@@ -118,6 +120,8 @@ def main() -> None:
     parser.add_argument("--loop", default="uvloop")
     parser.add_argument("--http", default="httptools")
     parser.add_argument("--ws", default="websockets-sansio")
+    parser.add_argument("--redis", default="", help="Redis URL: a cluster node (pub/sub)")
+    parser.add_argument("--channel", default="socketio", help="the nodes' pub/sub channel")
     args = parser.parse_args()
     impl = os.environ.get(IMPL_ENV, "")
     if impl not in MODULES and impl != FLOOR:
@@ -133,7 +137,7 @@ def main() -> None:
         app = socketio.app
     else:
         socketio = load(impl)
-        app = build_app(socketio)
+        app = build_app(socketio, args.redis, args.channel)
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((args.host, 0))
@@ -164,6 +168,7 @@ def main() -> None:
         "websockets": _version("websockets"),
         "uvloop": _version("uvloop"),
         "httptools": _version("httptools"),
+        "redis": _version("redis"),
         "options": {"loop": args.loop, "http": args.http, "ws": args.ws},
     }
     server.ready_line = "READY " + json.dumps(info)

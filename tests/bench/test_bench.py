@@ -8,14 +8,22 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import os
+import signal
 import struct
+import subprocess
+import sys
 from typing import Any
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tests.bench import report
-from tests.bench.run import merge_runs
+from tests.bench import proc, report
+from tests.bench.loadclients import EchoClient, EchoStats
+from tests.bench.plan import SYNC_DEFAULT
+from tests.bench.run import ROOT, merge_runs, parse_args, plan_runs
+from tests.bench.scenarios import Target, presence_request
 from tests.bench.wire import (
     WS_ACCEPT,
     HttpResponseReader,
@@ -231,3 +239,193 @@ def test_merge_runs_takes_medians_of_successful_runs() -> None:
     assert merged["status"] == "ok" and merged["metrics"] == {"x": 3.0}
     assert merge_runs([_ok(x=1.0), _ok(x=3.0)])["metrics"] == {"x": 2.0}
     assert merge_runs([_ok(x=1.0), {"status": "timeout"}])["status"] == "timeout"
+
+
+# --- modes, typed dispatch, cluster (issues #3, #4, #5) ----------------------------------
+
+
+def _plan(*argv: str) -> dict[str, tuple[str, ...]]:
+    return {r.key: r.impls for r in plan_runs(parse_args(list(argv)))}
+
+
+def test_plan_runs_modes_and_per_scenario_servers() -> None:
+    plan = _plan("--quick", "--modes", "asgi,threading,gevent", "--floor")
+    both = ("python-socketio", "runtime")
+    assert plan["echo_d1"] == (*both, "asgi-floor")
+    assert plan["typed_echo"] == ("runtime",)  # no floor, no python-socketio
+    assert plan["cluster_broadcast"] == both
+    sync = {k: v for k, v in plan.items() if "@" in k}
+    assert sync == {f"{n}@{m}": both for m in ("threading", "gevent") for n in SYNC_DEFAULT}
+    # asgi-only scenarios are left out of the sync modes, even when asked for
+    assert _plan("--modes", "threading", "--scenarios", "typed_echo,echo_d10") == {
+        "echo_d10@threading": (*both,)
+    }
+    for bad in (["--modes", "eventlet"], ["--scenarios", "nope"], ["--impl", "x"]):
+        with pytest.raises(SystemExit):
+            plan_runs(parse_args(bad))
+
+
+def test_compare_keeps_the_mode_in_the_scenario() -> None:
+    results: report.Results = {
+        "echo_d1@threading": {
+            "python-socketio": _ok(msgs_per_s=1000.0),
+            "runtime": _ok(msgs_per_s=2900.0),
+        },
+        "idle_memory@gevent": {
+            "python-socketio": _ok(kib_per_conn=50.0, threads_per_conn=0.0),
+            "runtime": _ok(kib_per_conn=25.0, threads_per_conn=0.0),
+        },
+    }
+    rows = report.compare(results)
+    echo = _row(rows, "echo_d1@threading", "msgs_per_s")
+    assert echo["ratio"] == 2.9 and echo["target_met"] is False
+    assert _row(rows, "idle_memory@gevent", "kib_per_conn")["target_met"] is True
+    assert _row(rows, "idle_memory@gevent", "threads_per_conn")["ratio"] is None  # 0 / 0
+    lost = {"status": "timeout", "metrics": {}, "detail": {"phase": "join"}}
+    lost_rows = report.compare({"broadcast@threading": {"python-socketio": lost}})
+    assert _row(lost_rows, "broadcast@threading", "time_s")["cells"]["python-socketio"] == (
+        "TIMEOUT in join"
+    )
+    assert "echo_d1@threading" in report.render(rows, with_floor=False, with_ceiling=False)
+
+
+def test_render_typed_shows_both_handlers_and_the_ratios() -> None:
+    metrics = {
+        "plain_msgs_per_s": 10000.0,
+        "typed_msgs_per_s": 7500.0,
+        "plain_cpu_us_per_msg": 60.0,
+        "typed_cpu_us_per_msg": 77.0,
+        "plain_p99_ms": 20.0,
+        "typed_p99_ms": 25.0,
+        "typed_over_plain_msgs": 0.75,
+        "typed_over_plain_cpu": 77.0 / 60.0,
+        "typed_extra_cpu_us": 17.0,
+    }
+    table = report.render_typed({"typed_echo": {"runtime": _ok(**metrics)}})
+    lines = table.splitlines()
+    assert lines[2].split()[:3] == ["plain", "10,000", "60.0"]
+    assert lines[3].split()[:3] == ["typed", "7,500", "77.0"]
+    assert lines[4].split()[3:5] == ["0.75", "1.28"]
+    assert "adds 17.0 us" in table
+    failed = {"status": "timeout", "metrics": {}, "errors": ["x"]}
+    assert report.render_typed({"typed_echo": {"runtime": failed}}).startswith(
+        "typed_echo: TIMEOUT"
+    )
+    assert report.render_typed({}) == ""
+
+
+class _NsRecorder(_Recorder):
+    def __init__(self) -> None:
+        WsSioClient.__init__(self, "127.0.0.1", 1, b"/chat", b'{"token":"t"}')
+        self.acks = []
+        self.binary = []
+        self.events = []
+
+
+def test_ws_client_on_a_namespace_with_auth() -> None:
+    async def scenario() -> tuple[_NsRecorder, bytes]:
+        client = _NsRecorder()
+        transport = _Transport()
+        client.connection_made(transport)
+        client.data_received(
+            SERVER_STREAM.split(server_frame(Opcode.TEXT, b'40{"sid":"y"}'))[0]
+            + server_frame(Opcode.TEXT, b'40/chat,{"sid":"y"}')
+            + server_frame(Opcode.TEXT, b'43/chat,7[{"ok":true}]')
+        )
+        assert client.connected.done()
+        call = asyncio.ensure_future(client.call(b'["x"]', timeout=1))
+        await asyncio.sleep(0)
+        call.cancel()
+        return client, b"".join(transport.written)
+
+    client, sent = asyncio.run(scenario())
+    assert client_text(b'40/chat,{"token":"t"}') in sent
+    assert client_text(b'42/chat,1["x"]') in sent
+    assert client.acks == [(7, b'[{"ok":true}]')]
+
+
+def test_echo_client_checks_the_typed_envelope() -> None:
+    request = presence_request("/chat")
+    assert request.args == b'["presence:set",{"status":"online","note":"benchmark"}]'
+    assert request.reply == b'[{"ok":true,"data":{"status":"online","note":"benchmark"}}]'
+
+    async def scenario() -> tuple[EchoStats, bytes]:
+        stats = EchoStats()
+        stats.running = stats.recording = True
+        client = EchoClient("127.0.0.1", 1, stats, 1, request)
+        transport = _Transport()
+        client.connection_made(transport)
+        client._upgraded = True
+        client.start()
+        client.data_received(server_frame(Opcode.TEXT, b"43/chat,1" + request.reply))
+        client.data_received(server_frame(Opcode.TEXT, b'43/chat,2[{"ok":false}]'))
+        return stats, b"".join(transport.written)
+
+    stats, sent = asyncio.run(scenario())
+    assert client_text(b"42/chat,1" + request.args) in sent
+    assert client_text(b"42/chat,2" + request.args) in sent  # the next one, from the ack
+    assert stats.count == 2 and stats.errors == 1 and 'ok":false' in stats.first_error
+    stats.reset()
+    assert stats.count == 0 and not stats.latencies and stats.errors == 1
+
+
+def test_target_spreads_over_the_nodes() -> None:
+    single = Target("127.0.0.1", 1000, 11)
+    assert single.ports == (1000,) and single.pids == (11,)
+    cluster = Target("127.0.0.1", 1000, 11, ((2000, 22),))
+    assert cluster.ports == (1000, 2000) and cluster.pids == (11, 22)
+
+
+def test_proc_helpers_on_real_processes() -> None:
+    me = os.getpid()
+    assert proc.parent_pid(me) == os.getppid() and proc.alive(me)
+    assert proc.threads(me) >= 1
+    child = subprocess.Popen(["sleep", "30"])
+    try:
+        assert proc.parent_pid(child.pid) == me
+        proc.kill_if_alive(child.pid)
+        assert child.wait(timeout=5) == -signal.SIGKILL
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.wait(timeout=5)
+    assert not proc.alive(child.pid) and proc.parent_pid(child.pid) is None
+    proc.kill_if_alive(child.pid)  # gone: nothing to do, no error
+    both = proc.sample(me, me)
+    assert both.server_cpu >= proc.cpu_seconds(me) - 0.05  # summed twice, ~2x one
+
+
+def _bench(*argv: str) -> str:
+    """The real runner on a tiny plan; its table on stdout."""
+    done = subprocess.run(
+        [sys.executable, "-m", "tests.bench", "--quick", "--json", os.devnull, *argv],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=240,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    return done.stdout
+
+
+def test_live_cluster_broadcast_and_typed_echo_on_runtime() -> None:
+    out = _bench(
+        "--impl",
+        "runtime",
+        "--scenarios",
+        "cluster_broadcast,typed_echo",
+        "--params",
+        '{"clients": 20, "events": 5, "rounds": 1, "duration_s": 0.3}',
+    )
+    assert "cluster_broadcast  time to deliver all" in out
+    assert "own redis-server" in out or "6379" in out
+    assert "typed / plain" in out
+    assert "    ok: time_s=" in out and "    ok: plain_msgs_per_s=" in out
+
+
+@pytest.mark.parametrize("mode", ["threading", "gevent"])
+def test_live_sync_mode_side_by_side(mode: str) -> None:
+    out = _bench("--modes", mode, "--scenarios", "echo_d1,broadcast", "--params", '{"clients": 10}')
+    assert out.count("    ok: ") == 4, out
+    assert f"echo_d1@{mode}" in out and f"broadcast@{mode}" in out

@@ -1,7 +1,8 @@
 """The python-socketio virtualenv: created on demand, pinned, never the system Python.
 
-uvicorn and its speedups (uvloop, httptools, websockets) are pinned to the
-versions installed in the system Python, so both servers run the same stack.
+uvicorn and its speedups (uvloop, httptools, websockets), and the redis client
+of the cluster scenario, are pinned to the versions installed in the system Python,
+so both servers run the same stack.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 VENV = ROOT / ".venvs" / "pysio-bench"
 PYSIO_PINS = ("python-socketio==5.18.1", "python-engineio==4.15.1")
-SHARED_STACK = ("uvicorn", "uvloop", "httptools", "websockets")
+SHARED_STACK = ("uvicorn", "uvloop", "httptools", "websockets", "redis")
 SYNC_STACK = (
     "simple-websocket==1.1.0",
     "wsproto==1.3.2",
