@@ -231,3 +231,25 @@ def test_register_refuses_an_unknown_policy() -> None:
 
     with pytest.raises(ValueError, match="version_policy must be one of"):
         ChatNamespace().register(runtime.AsyncServer(), version_policy="minor")
+
+
+def test_the_sync_server_twin_applies_the_same_policy() -> None:
+    """`register` and the connect check are shared by `chat` and `chat_sync`."""
+    from generated.server.chat import ChatNamespaceSync
+    from runtime.exceptions import ConnectionRefusedError
+
+    chat = ChatNamespaceSync()
+    seen: list[Any] = []
+
+    @chat.on_connect
+    def connect(sid: str, environ: Any, auth: Any) -> None:
+        seen.append(auth)
+
+    chat.register(runtime.Server(), version_policy="exact")
+    with pytest.raises(ConnectionRefusedError) as caught:
+        chat._on_connect("sid", {}, {"token": TOKEN, "sdkgen_version": "1.3.0"})
+    message, data = caught.value.error_args["message"], caught.value.error_args["data"]
+    assert message.startswith("client contract /chat 1.3.0 is incompatible with server")
+    assert data["code"] == "incompatible_version" and data["policy"] == "exact"
+    chat._on_connect("sid", {}, {"token": TOKEN, "sdkgen_version": SERVER_VERSION})
+    assert [a.token for a in seen] == [TOKEN]
