@@ -15,6 +15,7 @@ storage), which is how the tests restart the broker mid-test.
 from __future__ import annotations
 
 import contextlib
+import socket
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,9 +40,15 @@ def kafka_ready(port: int) -> bool:
     import kafka.errors
 
     try:
+        with socket.create_connection(("127.0.0.1", port), timeout=1):
+            pass  # something listens: worth a Kafka client (whose bootstrap waits)
+    except OSError:
+        return False
+    try:
         admin = kafka.KafkaAdminClient(
             bootstrap_servers=f"127.0.0.1:{port}",
             request_timeout_ms=2000,
+            bootstrap_timeout_ms=2000,  # kafka-python's default is 30 s
         )
     except kafka.errors.KafkaError:
         return False
