@@ -2,7 +2,7 @@
 // must pass: every `@ts-expect-error` line must really be an error (or tsc fails
 // with "Unused '@ts-expect-error' directive"), and everything else must be clean.
 import { io } from "socket.io-client";
-import { AckError, AckTimeoutError } from "./runtime.js";
+import { AckError, AckTimeoutError, ConnectRefusedError, IncompatibleVersionError } from "./runtime.js";
 import type { AckResult } from "./runtime.js";
 import { ChatClient } from "./chat.js";
 import type {
@@ -97,6 +97,28 @@ async function wrapper(): Promise<void> {
   ChatClient.connect("http://localhost:8000", { token: "x".repeat(16), client: "desktop" });
   void wrong;
 }
+
+// Refusals at connect are typed; an incompatible contract version names both versions.
+async function versions(client: ChatClient): Promise<string> {
+  const ready: Promise<void> = client.ready();
+  client.onRefused((error: ConnectRefusedError) => console.log(error.code, error.reason));
+  // @ts-expect-error: a refusal is not an AckError (no event, no details)
+  client.onRefused((error: AckError) => console.log(error.event));
+  try {
+    await ready;
+    return "connected";
+  } catch (error) {
+    if (error instanceof IncompatibleVersionError) {
+      const versions: [string | null, string, string] = [error.clientVersion, error.serverVersion, error.policy];
+      // @ts-expect-error: the client may have announced no version
+      const announced: string = error.clientVersion;
+      void announced;
+      return versions.join(" ");
+    }
+    throw error;
+  }
+}
+void versions;
 void wrapper;
 const receipt: DeliveryReceipt = { received: [] };
 void receipt;
