@@ -4,7 +4,7 @@
  * Chat rooms: join a room, post messages, see who is typing and who is online.
  */
 import { io } from "socket.io-client";
-import type { ManagerOptions, Socket, SocketOptions } from "socket.io-client";
+import type { Manager, ManagerOptions, Socket, SocketOptions } from "socket.io-client";
 import { AckError, VERSION_KEY, connected, onError, onRefused, request } from "./runtime.js";
 import type { AckResult, Binary, ConnectRefusedError, IsoDateTime, IsoDuration, RequestOptions } from "./runtime.js";
 
@@ -331,6 +331,15 @@ export class ChatClient {
    */
   static connect(url: string, auth: ChatAuth, options: Partial<ManagerOptions & SocketOptions> = {}): ChatClient {
     const socket: ClientSocket = io(url.replace(/\/$/, "") + PATH, { ...options, auth: { ...auth, [VERSION_KEY]: VERSION } });
+    return new ChatClient(socket);
+  }
+
+  /**
+   * This namespace over a connection shared with other namespaces (one `Manager`,
+   * socket.io-client's multiplexing): `manager.socket(PATH, { ...options, auth })`.
+   */
+  static attach(manager: Manager, auth: ChatAuth, options: Partial<SocketOptions> = {}): ChatClient {
+    const socket: ClientSocket = manager.socket(PATH, { ...options, auth: { ...auth, [VERSION_KEY]: VERSION } });
     return new ChatClient(socket);
   }
 

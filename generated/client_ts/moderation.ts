@@ -4,7 +4,7 @@
  * Tools for moderators; every action is acked with its outcome.
  */
 import { io } from "socket.io-client";
-import type { ManagerOptions, Socket, SocketOptions } from "socket.io-client";
+import type { Manager, ManagerOptions, Socket, SocketOptions } from "socket.io-client";
 import { AckError, VERSION_KEY, connected, onError, onRefused, request } from "./runtime.js";
 import type { AckResult, Binary, ConnectRefusedError, IsoDateTime, IsoDuration, RequestOptions } from "./runtime.js";
 
@@ -113,6 +113,15 @@ export class ModerationClient {
    */
   static connect(url: string, auth: ModeratorAuth, options: Partial<ManagerOptions & SocketOptions> = {}): ModerationClient {
     const socket: ClientSocket = io(url.replace(/\/$/, "") + PATH, { ...options, auth: { ...auth, [VERSION_KEY]: VERSION } });
+    return new ModerationClient(socket);
+  }
+
+  /**
+   * This namespace over a connection shared with other namespaces (one `Manager`,
+   * socket.io-client's multiplexing): `manager.socket(PATH, { ...options, auth })`.
+   */
+  static attach(manager: Manager, auth: ModeratorAuth, options: Partial<SocketOptions> = {}): ModerationClient {
+    const socket: ClientSocket = manager.socket(PATH, { ...options, auth: { ...auth, [VERSION_KEY]: VERSION } });
     return new ModerationClient(socket);
   }
 

@@ -196,7 +196,7 @@ def _namespace(api: ir.Api, shape: NamespaceShape, header: str) -> str:
             ]
         ),
         'import { io } from "socket.io-client";\n',
-        'import type { ManagerOptions, Socket, SocketOptions } from "socket.io-client";\n',
+        'import type { Manager, ManagerOptions, Socket, SocketOptions } from "socket.io-client";\n',
         'import { AckError, VERSION_KEY, connected, onError, onRefused, request } from "./runtime.js";\n',
         "import type { "
         + ", ".join(s for s in support if s not in names)
@@ -247,6 +247,18 @@ def _namespace(api: ir.Api, shape: NamespaceShape, header: str) -> str:
     )
     out.append(
         f'    const socket: ClientSocket = io(url.replace(/\\/$/, "") + PATH, {{ ...options, auth: {auth_opt} }});\n'
+    )
+    out.append(f"    return new {cls}(socket);\n  }}\n\n")
+    out.append(
+        "  /**\n   * This namespace over a connection shared with other namespaces (one `Manager`,\n"
+        "   * socket.io-client's multiplexing): `manager.socket(PATH, { ...options, auth })`.\n   */\n"
+    )
+    out.append(
+        f"  static attach(manager: Manager, {auth_param}"
+        f"options: Partial<SocketOptions> = {{}}): {cls} {{\n"
+    )
+    out.append(
+        f"    const socket: ClientSocket = manager.socket(PATH, {{ ...options, auth: {auth_opt} }});\n"
     )
     out.append(f"    return new {cls}(socket);\n  }}\n")
     for e in shape.client_events:

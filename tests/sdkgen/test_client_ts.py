@@ -271,3 +271,27 @@ def test_node_client_announces_its_contract_version(
         f"client contract /chat 2.0.0 is incompatible with server {VERSION} (major version differs)"
     )
     assert major["off"]["accepted"] is True
+
+
+def test_node_namespace_clients_share_one_manager(node_modules: Path, tmp_path: Path) -> None:
+    """`ChatClient.attach(manager)` / `ModerationClient.attach(manager)` on the example app."""
+    from tests.examples.harness import MODERATOR_TOKEN, chat_server
+
+    root = project(tmp_path / "client", node_modules, "shared.ts")
+    built = tsc(root)
+    assert built.returncode == 0, built.stdout + built.stderr
+    with chat_server(tmp_path / "uvicorn.log") as example:
+        done = subprocess.run(
+            ["node", "dist/shared.js", example.url, MODERATOR_TOKEN],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            timeout=90,
+        )
+    steps = {}
+    for line in done.stdout.splitlines():
+        record = json.loads(line)
+        steps[record.pop("step")] = record
+    assert done.returncode == 0 and "done" in steps, done.stdout + done.stderr
+    assert steps["connected"] == {"sameManager": True, "engines": 1}
+    assert steps["report"] == {"matches": True, "reporter": "node-shared", "name": "node-shared"}

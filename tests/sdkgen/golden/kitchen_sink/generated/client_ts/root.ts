@@ -4,7 +4,7 @@
  * Root namespace without auth.
  */
 import { io } from "socket.io-client";
-import type { ManagerOptions, Socket, SocketOptions } from "socket.io-client";
+import type { Manager, ManagerOptions, Socket, SocketOptions } from "socket.io-client";
 import { AckError, VERSION_KEY, connected, onError, onRefused, request } from "./runtime.js";
 import type { AckResult, Binary, ConnectRefusedError, IsoDateTime, IsoDuration, RequestOptions } from "./runtime.js";
 
@@ -230,6 +230,15 @@ export class RootClient {
    */
   static connect(url: string, options: Partial<ManagerOptions & SocketOptions> = {}): RootClient {
     const socket: ClientSocket = io(url.replace(/\/$/, "") + PATH, { ...options, auth: { [VERSION_KEY]: VERSION } });
+    return new RootClient(socket);
+  }
+
+  /**
+   * This namespace over a connection shared with other namespaces (one `Manager`,
+   * socket.io-client's multiplexing): `manager.socket(PATH, { ...options, auth })`.
+   */
+  static attach(manager: Manager, options: Partial<SocketOptions> = {}): RootClient {
+    const socket: ClientSocket = manager.socket(PATH, { ...options, auth: { [VERSION_KEY]: VERSION } });
     return new RootClient(socket);
   }
 

@@ -4,7 +4,7 @@
  * Echoes text back.
  */
 import { io } from "socket.io-client";
-import type { ManagerOptions, Socket, SocketOptions } from "socket.io-client";
+import type { Manager, ManagerOptions, Socket, SocketOptions } from "socket.io-client";
 import { AckError, VERSION_KEY, connected, onError, onRefused, request } from "./runtime.js";
 import type { AckResult, Binary, ConnectRefusedError, IsoDateTime, IsoDuration, RequestOptions } from "./runtime.js";
 
@@ -50,6 +50,15 @@ export class EchoClient {
    */
   static connect(url: string, auth: EchoAuth, options: Partial<ManagerOptions & SocketOptions> = {}): EchoClient {
     const socket: ClientSocket = io(url.replace(/\/$/, "") + PATH, { ...options, auth: { ...auth, [VERSION_KEY]: VERSION } });
+    return new EchoClient(socket);
+  }
+
+  /**
+   * This namespace over a connection shared with other namespaces (one `Manager`,
+   * socket.io-client's multiplexing): `manager.socket(PATH, { ...options, auth })`.
+   */
+  static attach(manager: Manager, auth: EchoAuth, options: Partial<SocketOptions> = {}): EchoClient {
+    const socket: ClientSocket = manager.socket(PATH, { ...options, auth: { ...auth, [VERSION_KEY]: VERSION } });
     return new EchoClient(socket);
   }
 
