@@ -124,6 +124,7 @@ SPECS: tuple[Spec, ...] = (
 BY_NAME = {spec.name: spec for spec in SPECS}
 
 ASGI = "asgi"  # AsyncServer + ASGIApp on uvicorn (server_app.py)
-MODES = (ASGI, "threading", "gevent")  # the others: Server + WSGIApp (sync_server_app.py)
+# the others: Server + WSGIApp (sync_server_app.py); gevent-raw: pywsgi, no gevent-websocket
+MODES = (ASGI, "threading", "gevent", "gevent-raw")
 # what the sync modes run unless --scenarios says otherwise (issue #3)
 SYNC_DEFAULT = ("echo_d1", "idle_memory", "broadcast")

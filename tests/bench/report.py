@@ -119,7 +119,8 @@ def compare(results: Results) -> list[dict[str, Any]]:
 def _row(key: str, m: Metric, by_impl: dict[str, dict[str, Any]]) -> dict[str, Any]:
     base = _value(by_impl.get(BASELINE), m.key)
     cand = _value(by_impl.get(CANDIDATE), m.key)
-    ratio = cand / base if base and cand is not None else None
+    # a ratio needs a positive base (a thread count can dip below zero by one)
+    ratio = cand / base if base is not None and base > 0 and cand is not None else None
     gain = None
     if ratio:
         gain = ratio if m.higher_is_better else 1 / ratio

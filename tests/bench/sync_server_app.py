@@ -1,6 +1,6 @@
 """The benchmark server in a sync mode, written once for both implementations.
 
-``BENCH_SERVER_IMPL=runtime|python-socketio``, ``--mode threading|gevent``: a
+``BENCH_SERVER_IMPL=runtime|python-socketio``, ``--mode threading|gevent|gevent-raw``: a
 ``Server(async_mode=mode)`` + ``WSGIApp`` with the handlers of ``server_app.py``,
 served by the same WSGI server for both implementations, as each one's docs
 recommend:
@@ -12,6 +12,9 @@ recommend:
 * gevent: ``gevent.pywsgi.WSGIServer`` with gevent-websocket's ``WebSocketHandler``
   (the example of python-socketio's guide), after ``monkey.patch_all()`` (which its
   guide recommends; runtime does not need it but runs the same way for fairness).
+* gevent-raw: the same ``async_mode="gevent"`` on plain ``pywsgi`` without
+  gevent-websocket: python-engineio then uses simple-websocket, runtime its own
+  RFC 6455 code on the raw socket. It shows what the websocket layer costs.
 
 Both run from the pysio-bench venv (runtime from ``PYTHONPATH``), so the WSGI
 servers are the same files. Standalone: stdlib + the implementation + the server.
@@ -25,7 +28,7 @@ import argparse
 import importlib
 import sys
 
-MODES = ("threading", "gevent")
+MODES = ("threading", "gevent", "gevent-raw")
 
 
 def _parse() -> argparse.Namespace:
@@ -37,8 +40,13 @@ def _parse() -> argparse.Namespace:
 
 
 ARGS = _parse() if __name__ == "__main__" else None
-if ARGS is not None and ARGS.mode == "gevent":  # before anything imports socket or threading
+GREEN = ARGS is not None and ARGS.mode.startswith("gevent")
+if GREEN:  # before anything imports socket or threading
     importlib.import_module("gevent.monkey").patch_all()
+if ARGS is not None and ARGS.mode == "gevent-raw":
+    # as if gevent-websocket were not installed: python-engineio then falls back to
+    # simple-websocket (it only does when the import fails); runtime is unaffected
+    sys.modules["geventwebsocket"] = None  # type: ignore[assignment]
 
 import json  # noqa: E402
 import os  # noqa: E402
@@ -136,16 +144,16 @@ def serve_gunicorn(impl: str, socketio: Any, host: str, threads: int) -> None:
     Bench().run()
 
 
-def serve_gevent(impl: str, socketio: Any, host: str) -> None:
+def serve_gevent(impl: str, socketio: Any, host: str, with_handler: bool) -> None:
     pywsgi: Any = importlib.import_module("gevent.pywsgi")
-    handler: Any = importlib.import_module("geventwebsocket.handler")
-
-    app = build_app(socketio, "gevent")
-    server = pywsgi.WSGIServer(
-        (host, 0), app, backlog=4096, handler_class=handler.WebSocketHandler, log=None
-    )
+    kwargs: dict[str, Any] = {"backlog": 4096, "log": None}
+    if with_handler:
+        handler: Any = importlib.import_module("geventwebsocket.handler")
+        kwargs["handler_class"] = handler.WebSocketHandler
+    server = pywsgi.WSGIServer((host, 0), build_app(socketio, "gevent"), **kwargs)
     server.start()
-    print(server_info(impl, "gevent", server.server_port, socketio, {}), flush=True)
+    extra = {"gevent-websocket handler": with_handler}
+    print(server_info(impl, "gevent", server.server_port, socketio, extra), flush=True)
     server.serve_forever()
 
 
@@ -161,7 +169,7 @@ def main(args: argparse.Namespace) -> None:
     if args.mode == "threading":
         serve_gunicorn(impl, socketio, args.host, args.threads)
     else:
-        serve_gevent(impl, socketio, args.host)
+        serve_gevent(impl, socketio, args.host, with_handler=args.mode == "gevent")
 
 
 if __name__ == "__main__" and ARGS is not None:

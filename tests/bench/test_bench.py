@@ -249,13 +249,14 @@ def _plan(*argv: str) -> dict[str, tuple[str, ...]]:
 
 
 def test_plan_runs_modes_and_per_scenario_servers() -> None:
-    plan = _plan("--quick", "--modes", "asgi,threading,gevent", "--floor")
+    plan = _plan("--quick", "--modes", "asgi,threading,gevent,gevent-raw", "--floor")
     both = ("python-socketio", "runtime")
     assert plan["echo_d1"] == (*both, "asgi-floor")
     assert plan["typed_echo"] == ("runtime",)  # no floor, no python-socketio
     assert plan["cluster_broadcast"] == both
     sync = {k: v for k, v in plan.items() if "@" in k}
-    assert sync == {f"{n}@{m}": both for m in ("threading", "gevent") for n in SYNC_DEFAULT}
+    modes = ("threading", "gevent", "gevent-raw")
+    assert sync == {f"{n}@{m}": both for m in modes for n in SYNC_DEFAULT}
     # asgi-only scenarios are left out of the sync modes, even when asked for
     assert _plan("--modes", "threading", "--scenarios", "typed_echo,echo_d10") == {
         "echo_d10@threading": (*both,)
@@ -424,7 +425,7 @@ def test_live_cluster_broadcast_and_typed_echo_on_runtime() -> None:
     assert "    ok: time_s=" in out and "    ok: plain_msgs_per_s=" in out
 
 
-@pytest.mark.parametrize("mode", ["threading", "gevent"])
+@pytest.mark.parametrize("mode", ["threading", "gevent", "gevent-raw"])
 def test_live_sync_mode_side_by_side(mode: str) -> None:
     out = _bench("--modes", mode, "--scenarios", "echo_d1,broadcast", "--params", '{"clients": 10}')
     assert out.count("    ok: ") == 4, out
