@@ -227,7 +227,7 @@ class AsyncPubSubManager(PubSubCore, AsyncManager):
                 try:
                     async for raw in source:
                         self._mark_listening()
-                        await self._handle_raw(raw)
+                        self._handle_raw(raw)
                 finally:
                     aclose = getattr(source, "aclose", None)
                     if aclose is not None:
@@ -242,15 +242,6 @@ class AsyncPubSubManager(PubSubCore, AsyncManager):
                 break
             await asyncio.sleep(self._listener_failed(problem))
         self.listening = False
-
-    async def _handle_raw(self, raw: Any) -> None:
-        message = self._parse(raw)
-        if message is None:
-            return
-        try:
-            self._dispatch(message)
-        except Exception:
-            self._get_logger().exception("Handler error in pubsub listening thread")
 
     def _run_callback(self, sid: str, ack_id: int, args: list[Any]) -> None:
         callback = self._pop_callback(sid, ack_id)

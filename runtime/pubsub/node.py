@@ -273,6 +273,16 @@ class PubSubCore(BaseManager):
             self._get_logger().warning("%s: ignoring a message: %s", self.name, exc.message)
             return None
 
+    def _handle_raw(self, raw: Any) -> None:
+        """What a listener does with each broker message; never raises into the listener."""
+        message = self._parse(raw)
+        if message is None:
+            return
+        try:
+            self._dispatch(message)
+        except Exception:
+            self._get_logger().exception("Handler error in pubsub listening thread")
+
     def _dispatch(self, message: wire.Message) -> None:
         """Apply a message of another node (or addressed to this one)."""
         # callback and reply carry the destination host in host_id; all the

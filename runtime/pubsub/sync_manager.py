@@ -292,15 +292,6 @@ class PubSubManager(PubSubCore, Manager):
             self.listening = False
             self._listener_running = False
 
-    def _handle_raw(self, raw: Any) -> None:
-        message = self._parse(raw)
-        if message is None:
-            return
-        try:
-            self._dispatch(message)
-        except Exception:
-            self._get_logger().exception("Handler error in pubsub listening thread")
-
     def _run_callback(self, sid: str, ack_id: int, args: list[Any]) -> None:
         callback = self._pop_callback(sid, ack_id)
         if callback is None:
