@@ -135,6 +135,15 @@ class SyncDriver(Protocol):
 
     def lock(self) -> SyncLock: ...
 
+    def defer(self, target: Callable[..., Any], *args: Any) -> None:
+        """Run a short ``target`` that never waits, once the caller yields if it can.
+
+        gevent runs it as a callback of its hub, after the current greenlet yields,
+        so the writes an emit loop triggers are made once, together; threads (and
+        eventlet) run it at once.
+        """
+        ...
+
     def accept_websocket(
         self,
         environ: WSGIEnviron,

@@ -71,6 +71,9 @@ class EventletDriver:
         # Held only around bookkeeping that never switches green threads.
         return threading.Lock()
 
+    def defer(self, target: Callable[..., Any], *args: Any) -> None:
+        target(*args)  # green sockets here may switch: not safe in the hub
+
     def accept_websocket(
         self, environ: WSGIEnviron, headers: Sequence[tuple[str, str]], max_message_size: int
     ) -> WebSocket:

@@ -17,8 +17,9 @@ from typing import Any
 
 from runtime.drivers.base import SyncEvent, SyncLock, WebSocket, WSGIEnviron
 from runtime.drivers.threading import take_over_socket
+from runtime.drivers.wsframes import encode_frames
 
-__all__ = ["GeventDriver", "GeventWebSocket"]
+__all__ = ["GeventDriver", "GeventWebSocket", "send_nowait"]
 
 # Imported by name: gevent is optional, and this module is only loaded for this mode.
 gevent: Any = importlib.import_module("gevent")
@@ -44,9 +45,13 @@ class GeventWebSocket:
         return result
 
     def send(self, frames: Sequence[str | bytes]) -> bool:
+        # The whole batch in one write (its send() would make one per frame); nothing
+        # else writes on this websocket, and gevent-websocket keeps no write state.
+        ws = self._ws
+        if ws.closed:
+            return False
         try:
-            for frame in frames:
-                self._ws.send(frame, binary=not isinstance(frame, str))
+            ws.raw_write(encode_frames(frames))
         except Exception:
             return False
         return True
@@ -92,10 +97,24 @@ class GeventDriver:
         # Held only around bookkeeping that never switches greenlets.
         return threading.Lock()
 
+    def defer(self, target: Callable[..., Any], *args: Any) -> None:
+        gevent.get_hub().loop.run_callback(target, *args)
+
     def accept_websocket(
         self, environ: WSGIEnviron, headers: Sequence[tuple[str, str]], max_message_size: int
     ) -> WebSocket:
         ws = environ.get("wsgi.websocket")
         if ws is not None:
             return GeventWebSocket(ws)
-        return take_over_socket(environ, headers, max_message_size, self.lock(), self.spawn)
+        return take_over_socket(
+            environ, headers, max_message_size, self.lock(), self.spawn, send_nowait=send_nowait
+        )
+
+
+def send_nowait(sock: Any) -> Callable[[bytes], int]:
+    """A gevent socket's send that raises instead of waiting (safe in the hub)."""
+
+    def send(data: bytes) -> int:
+        return int(sock.send(data, 0, 0.0))  # gevent's send(data, flags, timeout)
+
+    return send

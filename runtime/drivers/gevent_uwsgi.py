@@ -22,7 +22,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from runtime.drivers.base import WebSocket, WebSocketUnavailableError, WSGIEnviron
-from runtime.drivers.gevent import GeventDriver
+from runtime.drivers.gevent import GeventDriver, send_nowait
 
 __all__ = ["GeventUwsgiDriver"]
 
@@ -61,4 +61,6 @@ class GeventUwsgiDriver(GeventDriver):
                 sock.close()
             return []
 
-        return RawWebSocket(sock, max_message_size, self.lock(), self.spawn, finish)
+        return RawWebSocket(
+            sock, max_message_size, self.lock(), self.spawn, finish, send_nowait(sock)
+        )

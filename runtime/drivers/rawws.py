@@ -3,13 +3,19 @@
 WSGI has no websocket: threaded servers (Werkzeug, Gunicorn's ``gthread``) and the
 green servers expose the connection's socket in the environ, and the application
 takes it over. The handshake answer is written here (no extensions, version 13);
-incoming frames are parsed by ``wsproto``; outgoing frames are built here, all of a
-batch in one ``send`` call, so the writer never touches wsproto's state.
+incoming whole data frames are decoded by ``wssplit``, the rest by ``wsproto``;
+outgoing frames are built by ``wsframes``, all of a batch in one ``send`` call, so
+the writer never touches wsproto's state.
 
 Writes never block the caller for long: on Linux a write is first tried without
 waiting (``MSG_DONTWAIT``); what the socket cannot take at once is handed to a
 background task that finishes it with blocking writes, while later writes queue
 behind it. A slow reader therefore costs a task only while it is behind.
+
+Under gevent the edge defers its writes to the hub (``SyncDriver.defer``), which runs
+them once the emitting greenlet yields, with every frame queued by then: a loop of
+emits costs one ``send`` per socket, not one per packet. A write there must never
+wait, so gevent sockets get a ``send_nowait`` that fails instead of switching.
 """
 
 from __future__ import annotations
@@ -18,7 +24,6 @@ import base64
 import contextlib
 import hashlib
 import socket
-import struct
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
@@ -26,6 +31,8 @@ from wsproto.connection import Connection, ConnectionType
 from wsproto.events import BytesMessage, CloseConnection, Ping, TextMessage
 
 from runtime.drivers.base import BackgroundTask, SyncLock, WebSocketUnavailableError, WSGIEnviron
+from runtime.drivers.wsframes import PONG, close_frame, encode_frames, frame_header
+from runtime.drivers.wssplit import FrameSplitter, Raw
 
 __all__ = [
     "RawWebSocket",
@@ -38,7 +45,6 @@ __all__ = [
 _GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 _DONTWAIT = getattr(socket, "MSG_DONTWAIT", 0)
 _RECV_SIZE = 65536
-_TEXT, _BINARY, _CLOSE, _PONG = 0x1, 0x2, 0x8, 0xA
 
 
 def accept_key(key: str) -> str:
@@ -69,32 +75,6 @@ def handshake_response(environ: WSGIEnviron, headers: Sequence[tuple[str, str]])
     return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
 
 
-def _header(opcode: int, size: int) -> bytes:
-    if size < 126:
-        return bytes((0x80 | opcode, size))
-    if size < 65536:
-        return struct.pack("!BBH", 0x80 | opcode, 126, size)
-    return struct.pack("!BBQ", 0x80 | opcode, 127, size)
-
-
-def encode_frames(frames: Sequence[str | bytes]) -> bytes:
-    """Unmasked server frames, one per message: text for str, binary for bytes."""
-    parts: list[bytes] = []
-    for frame in frames:
-        if isinstance(frame, str):
-            payload = frame.encode("utf-8", "surrogatepass")
-            parts.append(_header(_TEXT, len(payload)))
-        else:
-            payload = bytes(frame)
-            parts.append(_header(_BINARY, len(payload)))
-        parts.append(payload)
-    return b"".join(parts)
-
-
-def _close_frame(code: int) -> bytes:
-    return _header(_CLOSE, 2) + struct.pack("!H", code)
-
-
 def socket_from_environ(environ: WSGIEnviron) -> tuple[Any, str]:
     """The connection's socket and the server kind ('werkzeug', 'gunicorn', ...)."""
     sock = environ.get("werkzeug.socket")
@@ -120,6 +100,13 @@ def socket_from_environ(environ: WSGIEnviron) -> tuple[Any, str]:
     )
 
 
+def _send_dontwait(sock: Any) -> Callable[[bytes], int]:
+    def send(data: bytes) -> int:
+        return int(sock.send(data, _DONTWAIT))
+
+    return send
+
+
 class RawWebSocket:
     """The websocket of one taken-over connection (see the module docstring)."""
 
@@ -132,9 +119,13 @@ class RawWebSocket:
         lock: SyncLock,
         spawn: Callable[..., BackgroundTask],
         finish: Callable[[], Iterable[bytes]],
+        send_nowait: Callable[[bytes], int] | None = None,
     ) -> None:
         self._sock = sock
+        # Sends what the socket takes now; BlockingIOError when it takes nothing.
+        self._send_nowait = send_nowait if send_nowait is not None else _send_dontwait(sock)
         self._conn = Connection(ConnectionType.SERVER)
+        self._splitter = FrameSplitter(max_message_size)  # wsproto reads only the rare frames
         self._max = max_message_size
         self._lock = lock  # guards the write state below
         self._spawn = spawn
@@ -163,6 +154,18 @@ class RawWebSocket:
         return inbox.pop(0)
 
     def _feed(self, data: bytes | None) -> None:
+        if data is None:
+            self._feed_wsproto(None)
+            return
+        for item in self._splitter.feed(data):
+            if self._ended:
+                return
+            if isinstance(item, Raw):
+                self._feed_wsproto(item.data)
+            else:
+                self._inbox.append(item)
+
+    def _feed_wsproto(self, data: bytes | None) -> None:
         conn = self._conn
         try:
             conn.receive_data(data)
@@ -176,7 +179,7 @@ class RawWebSocket:
                 self._add_part(event.data, event.message_finished)
             elif kind is Ping:
                 assert isinstance(event, Ping)
-                self._write(_header(_PONG, len(event.payload)) + bytes(event.payload))
+                self._write(frame_header(PONG, len(event.payload)) + bytes(event.payload))
             elif kind is CloseConnection:
                 assert isinstance(event, CloseConnection)
                 self._ended = True
@@ -213,7 +216,7 @@ class RawWebSocket:
             if self._close_sent:
                 return
             self._close_sent = True
-        self._write(_close_frame(code), closing=True)
+        self._write(close_frame(code), closing=True)
 
     def _write(self, data: bytes, closing: bool = False) -> bool:
         with self._lock:
@@ -223,7 +226,7 @@ class RawWebSocket:
                 self._backlog.append(data)
                 return True
             try:
-                sent = self._sock.send(data, _DONTWAIT)
+                sent = self._send_nowait(data)
             except BlockingIOError:
                 sent = 0
             except OSError:

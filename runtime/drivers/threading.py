@@ -119,6 +119,9 @@ class ThreadingDriver:
     def lock(self) -> SyncLock:
         return threading.Lock()
 
+    def defer(self, target: Callable[..., Any], *args: Any) -> None:
+        target(*args)  # threads have no loop to defer to
+
     def accept_websocket(
         self, environ: WSGIEnviron, headers: Sequence[tuple[str, str]], max_message_size: int
     ) -> WebSocket:
@@ -132,10 +135,12 @@ def take_over_socket(
     lock: SyncLock,
     spawn: Callable[..., Any],
     finish: Callable[[str], Iterable[bytes]] | None = None,
+    send_nowait: Callable[[Any], Callable[[bytes], int]] | None = None,
 ) -> WebSocket:
     """Answer the handshake on the request's raw socket and wrap it (needs wsproto).
 
-    ``finish(kind)`` ends the WSGI request afterwards (``finish_taken_over`` by default).
+    ``finish(kind)`` ends the WSGI request afterwards (``finish_taken_over`` by default);
+    ``send_nowait(sock)`` gives the socket's non-waiting send (see ``drivers.rawws``).
     """
     try:
         from runtime.drivers.rawws import RawWebSocket, handshake_response, socket_from_environ
@@ -147,4 +152,5 @@ def take_over_socket(
     answer = handshake_response(environ, headers)  # ValueError before anything is written
     sock.sendall(answer)
     end = finish if finish is not None else finish_taken_over
-    return RawWebSocket(sock, max_message_size, lock, spawn, lambda: end(kind))
+    nowait = send_nowait(sock) if send_nowait is not None else None
+    return RawWebSocket(sock, max_message_size, lock, spawn, lambda: end(kind), nowait)

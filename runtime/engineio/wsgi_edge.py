@@ -8,8 +8,10 @@ Threads (or greenlets, per the ``SyncDriver``) and what each one does:
 * one timer thread for the whole server, sleeping until ``core.next_deadline()``
   (pings, ping/upgrade timeouts) or the next ``call_later`` callback;
 * no writer thread: whoever makes a websocket's queue non-empty writes its frames
-  (a write never blocks, see ``drivers.rawws``); with drivers whose websocket may
-  block (greenlet servers), a writer task runs only while there is output.
+  (a write never blocks, see ``drivers.rawws``); under gevent that write is deferred
+  to the hub (``SyncDriver.defer``) so that the frames of an emit loop go out in one
+  ``send``; with websockets whose write may block (gevent-websocket), a writer task
+  runs only while there is output.
 
 One lock guards the core and the edge's bookkeeping. It is never held around I/O
 or a callback, so ``send``/``send_many`` are safe from any thread and a message of
@@ -376,9 +378,10 @@ class EngineServer:
                 return
             ws.writing = True
         if ws.transport.inline_writes:
-            self._write(ws)
+            # gevent: from its hub once the caller yields, with all it queued by then
+            self.driver.defer(self._write, ws)
         else:
-            self.driver.spawn(self._write, ws)
+            self.driver.submit(self._write, ws)
 
     def _write(self, ws: _Socket) -> None:
         # Precondition: ws.writing was set by _kick. One writer per websocket keeps frames in order.
