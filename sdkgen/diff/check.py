@@ -9,7 +9,6 @@ changes need, so the report can say "needs a major bump: 1.2.0 -> 2.0.0".
 from __future__ import annotations
 
 import fnmatch
-import re
 import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -17,6 +16,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from runtime.contract_version import Version, parse_version
 from sdkgen.diff.contract import Finding, compare_locks
 from sdkgen.diff.locate import Locator
 from sdkgen.rules import RULES, Bump, Category, Severity
@@ -31,8 +31,6 @@ __all__ = [
     "next_version",
     "version_bump",
 ]
-
-_SEMVER = re.compile(r"^(\d+)\.(\d+)\.(\d+)")
 
 
 class IgnoreError(ValueError):
@@ -105,26 +103,24 @@ def _opt(item: Mapping[str, Any], key: str, where: str) -> str | None:
     return value
 
 
-def _parse(version: str) -> tuple[int, int, int] | None:
-    m = _SEMVER.match(version)
-    return (int(m[1]), int(m[2]), int(m[3])) if m else None
+def _parse(version: str) -> Version | None:
+    return parse_version(version)
 
 
 def version_bump(old: str, new: str) -> Bump:
     """What kind of bump `old -> new` is (NONE when unparsable or not increased).
 
-    For 0.y.z the minor digit is the breaking one: 0.3.0 -> 0.4.0 is MAJOR.
+    The breaking digit is the one version negotiation checks (`Version.breaking`):
+    the major, or the minor for 0.y.z (0.3.0 -> 0.4.0 is MAJOR).
     """
     a, b = _parse(old), _parse(new)
-    if a is None or b is None or b <= a:
+    if a is None or b is None or (b.major, b.minor, b.patch) <= (a.major, a.minor, a.patch):
         return Bump.NONE
-    if a[0] == 0 and b[0] == 0:
-        if b[1] > a[1]:
-            return Bump.MAJOR
-        return Bump.MINOR if b[2] > a[2] else Bump.NONE
-    if b[0] > a[0]:
+    if b.breaking > a.breaking:
         return Bump.MAJOR
-    return Bump.MINOR if b[1] > a[1] else Bump.PATCH
+    if a.major == 0:  # same 0.y: a patch bump is the non-breaking one
+        return Bump.MINOR
+    return Bump.MINOR if b.minor > a.minor else Bump.PATCH
 
 
 def next_version(old: str, bump: Bump) -> str:
@@ -132,7 +128,7 @@ def next_version(old: str, bump: Bump) -> str:
     v = _parse(old)
     if v is None or bump is Bump.NONE:
         return old
-    major, minor, patch = v
+    major, minor, patch = v.major, v.minor, v.patch
     if major == 0:  # 0.y.z: breaking -> next minor, anything else -> next patch
         return f"0.{minor + 1}.0" if bump is Bump.MAJOR else f"0.{minor}.{patch + 1}"
     if bump is Bump.MAJOR:
