@@ -119,6 +119,23 @@ export class IncompatibleVersionError extends ConnectRefusedError {
   }
 }
 
+/**
+ * The connection failed for good without a refusal: reconnection is off and the
+ * transport could not connect (server down, wrong URL or path).
+ */
+export class ConnectFailedError extends SdkError {
+  readonly namespace: string;
+  /** socket.io-client's reason, e.g. `websocket error` or `xhr poll error`. */
+  readonly reason: string;
+
+  constructor(namespace: string, reason: string) {
+    super(`${namespace}: could not connect: ${reason}`);
+    this.name = "ConnectFailedError";
+    this.namespace = namespace;
+    this.reason = reason;
+  }
+}
+
 /** The typed error of socket.io-client's `connect_error` (an `Error` carrying `data`). */
 export function refusalOf(namespace: string, error: Error & { data?: unknown }): ConnectRefusedError {
   const data = error.data;
@@ -146,13 +163,17 @@ export function onRefused(
   };
 }
 
-/** Resolve once `socket` is connected; reject with the typed error if the server refuses it. */
+/**
+ * Resolve once `socket` is connected; reject with the typed error if the server refuses
+ * it, or with `ConnectFailedError` when it cannot connect and will not retry.
+ */
 export function connected(socket: Socket, namespace: string): Promise<void> {
   if (socket.connected) return Promise.resolve();
   return new Promise<void>((resolve, reject) => {
     const done = (): void => {
       stop();
       socket.off("connect", ok);
+      socket.off("connect_error", failed);
     };
     const ok = (): void => {
       done();
@@ -162,7 +183,16 @@ export function connected(socket: Socket, namespace: string): Promise<void> {
       done();
       reject(error);
     });
+    // Without reconnection a transport failure is final, yet the socket stays `active`
+    // (so it is no refusal): without this the promise would never settle.
+    const failed = (error: Error): void => {
+      if (socket.active && !socket.io.reconnection()) {
+        done();
+        reject(new ConnectFailedError(namespace, error.message));
+      }
+    };
     socket.on("connect", ok);
+    socket.on("connect_error", failed);
   });
 }
 

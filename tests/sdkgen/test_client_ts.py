@@ -236,7 +236,19 @@ def test_node_client_announces_its_contract_version(
 
     policies = ("major", "exact", "off", "required")
     raw = ("raw:major", "raw:required")  # plain socket.io-client, no version announced
-    same = negotiate(node_modules, tmp_path / "same", CLIENT_TS, versions_url, *policies, *raw)
+    with socket.socket() as closed:  # a port the OS gave out and nothing listens on
+        closed.bind(("127.0.0.1", 0))
+        down = f"down:http://127.0.0.1:{closed.getsockname()[1]}"
+    same = negotiate(
+        node_modules, tmp_path / "same", CLIENT_TS, versions_url, *policies, *raw, down
+    )
+    # No reconnection and nothing listening: ready() settles with the typed failure.
+    assert same["down"] == {
+        "accepted": False,
+        "type": "ConnectFailedError",
+        "namespace": "/chat",
+        "reason": "websocket error",
+    }
     for policy in policies:
         assert same[policy] == {"accepted": True, "room": "lobby", "sent": VERSION}
     assert same["raw:major"] == {"accepted": True}

@@ -5,10 +5,11 @@
 //
 // A CASE is a policy name (`major`, `exact`, `off`, `required`: the server's Socket.IO
 // path) for the generated ChatClient, whatever contract version it was built from, or
-// `raw:<policy>` for a plain socket.io-client socket that announces no version.
+// `raw:<policy>` for a plain socket.io-client socket that announces no version, or
+// `down:<url>` for the generated client, without reconnection, where nothing listens.
 // One JSON line per case; the last is {"case":"done"}. Every wait is bounded.
 import { io } from "socket.io-client";
-import { ConnectRefusedError, IncompatibleVersionError, refusalOf } from "./runtime.js";
+import { ConnectFailedError, ConnectRefusedError, IncompatibleVersionError, refusalOf } from "./runtime.js";
 import { ChatClient, VERSION } from "./chat.js";
 
 const [url, ...cases] = process.argv.slice(2) as [string, ...string[]];
@@ -49,6 +50,9 @@ function describe(error: unknown): Record<string, unknown> {
     };
   }
   if (error instanceof ConnectRefusedError) return { type: "ConnectRefusedError", code: error.code };
+  if (error instanceof ConnectFailedError) {
+    return { type: "ConnectFailedError", namespace: error.namespace, reason: error.reason };
+  }
   throw error;
 }
 
@@ -88,9 +92,22 @@ async function raw(policy: string): Promise<Record<string, unknown>> {
   }
 }
 
+async function down(target: string): Promise<Record<string, unknown>> {
+  const client = ChatClient.connect(target, { token: TOKEN }, { transports: ["websocket"], reconnection: false });
+  try {
+    await bounded(client.ready());
+    return { accepted: true };
+  } catch (error) {
+    return { accepted: false, ...describe(error) };
+  } finally {
+    client.disconnect();
+  }
+}
+
 async function main(): Promise<void> {
   for (const name of cases) {
-    out(name, await (name.startsWith("raw:") ? raw(name.slice(4)) : generated(name)));
+    if (name.startsWith("down:")) out("down", await down(name.slice(5)));
+    else out(name, await (name.startsWith("raw:") ? raw(name.slice(4)) : generated(name)));
   }
   out("done");
 }

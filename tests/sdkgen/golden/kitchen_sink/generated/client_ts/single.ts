@@ -87,7 +87,8 @@ export class SingleClient {
 
   /**
    * Resolves once connected; rejects with `IncompatibleVersionError` when the server
-   * refuses this contract version, `ConnectRefusedError` when it refuses otherwise.
+   * refuses this contract version, `ConnectRefusedError` when it refuses otherwise,
+   * `ConnectFailedError` when it cannot connect and reconnection is off.
    */
   ready(): Promise<void> {
     return connected(this.untyped, PATH);
