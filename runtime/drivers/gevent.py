@@ -1,10 +1,10 @@
 """The ``gevent`` async mode: greenlets, on ``gevent.pywsgi`` or ``gunicorn -k gevent``.
 
-Websockets come from gevent-websocket when its handler upgraded the request
-(``environ['wsgi.websocket']``); otherwise the raw socket is taken over, as in the
-threading mode (gevent's sockets yield instead of blocking). Monkey-patching is not
-required: the edge only waits on gevent events, and its lock is never held across
-a switch.
+When gevent-websocket's handler upgraded the request (``environ['wsgi.websocket']``)
+its handshake is kept and the frames are ours (``over_gevent_websocket``); otherwise
+the raw socket is taken over, as in the threading mode (gevent's sockets yield
+instead of blocking). Monkey-patching is not required: the edge only waits on
+gevent events, and its lock is never held across a switch.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from runtime.drivers.base import SyncEvent, SyncLock, WebSocket, WSGIEnviron
 from runtime.drivers.threading import take_over_socket
 from runtime.drivers.wsframes import encode_frames
 
-__all__ = ["GeventDriver", "GeventWebSocket", "send_nowait"]
+__all__ = ["GeventDriver", "GeventWebSocket", "over_gevent_websocket", "send_nowait"]
 
 # Imported by name: gevent is optional, and this module is only loaded for this mode.
 gevent: Any = importlib.import_module("gevent")
@@ -105,7 +105,7 @@ class GeventDriver:
     ) -> WebSocket:
         ws = environ.get("wsgi.websocket")
         if ws is not None:
-            return GeventWebSocket(ws)
+            return over_gevent_websocket(ws, max_message_size, self.lock(), self.spawn)
         return take_over_socket(
             environ, headers, max_message_size, self.lock(), self.spawn, send_nowait=send_nowait
         )
@@ -118,3 +118,29 @@ def send_nowait(sock: Any) -> Callable[[bytes], int]:
         return int(sock.send(data, 0, 0.0))  # gevent's send(data, flags, timeout)
 
     return send
+
+
+def over_gevent_websocket(
+    ws: Any, max_message_size: int, lock: SyncLock, spawn: Callable[..., Any]
+) -> WebSocket:
+    """The websocket gevent-websocket accepted, read and written by ``RawWebSocket``.
+
+    gevent-websocket did the handshake; our own frame code then reads its buffered
+    reader (which may hold frames read with the request) and writes its socket, so
+    writes are deferred and batched as on the raw socket, and reading costs what it
+    costs there. Without wsproto, gevent-websocket's own reads and writes are used.
+    """
+    try:
+        from runtime.drivers.rawws import RawWebSocket
+    except ImportError:
+        return GeventWebSocket(ws)
+    handler = ws.handler
+    sock = handler.socket
+
+    def finish() -> Iterable[bytes]:
+        ws.closed = True  # the close handshake was ours: gevent-websocket must not send another
+        return []
+
+    return RawWebSocket(
+        sock, max_message_size, lock, spawn, finish, send_nowait(sock), handler.rfile.read1
+    )

@@ -120,8 +120,11 @@ class RawWebSocket:
         spawn: Callable[..., BackgroundTask],
         finish: Callable[[], Iterable[bytes]],
         send_nowait: Callable[[bytes], int] | None = None,
+        recv: Callable[[int], bytes] | None = None,
     ) -> None:
         self._sock = sock
+        # a buffered reader when the server read ahead of the handshake (gevent-websocket)
+        self._recv = recv if recv is not None else sock.recv
         # Sends what the socket takes now; BlockingIOError when it takes nothing.
         self._send_nowait = send_nowait if send_nowait is not None else _send_dontwait(sock)
         self._conn = Connection(ConnectionType.SERVER)
@@ -147,8 +150,8 @@ class RawWebSocket:
             if self._ended:
                 return None
             try:
-                data = self._sock.recv(_RECV_SIZE)
-            except OSError:
+                data = self._recv(_RECV_SIZE)
+            except (OSError, ValueError):  # ValueError: a closed reader
                 data = b""
             self._feed(data if data else None)
         return inbox.pop(0)
