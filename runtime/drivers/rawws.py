@@ -127,8 +127,9 @@ class RawWebSocket:
         self._recv = recv if recv is not None else sock.recv
         # Sends what the socket takes now; BlockingIOError when it takes nothing.
         self._send_nowait = send_nowait if send_nowait is not None else _send_dontwait(sock)
-        self._conn = Connection(ConnectionType.SERVER)
-        self._splitter = FrameSplitter(max_message_size)  # wsproto reads only the rare frames
+        # wsproto reads only the rare frames: made on the first one (1.7 KiB a connection)
+        self._conn: Connection | None = None
+        self._splitter = FrameSplitter(max_message_size)
         self._max = max_message_size
         self._lock = lock  # guards the write state below
         self._spawn = spawn
@@ -170,6 +171,8 @@ class RawWebSocket:
 
     def _feed_wsproto(self, data: bytes | None) -> None:
         conn = self._conn
+        if conn is None:  # the splitter hands it whole frames only: a fresh one reads on
+            conn = self._conn = Connection(ConnectionType.SERVER)
         try:
             conn.receive_data(data)
         except Exception:  # data after the connection closed
