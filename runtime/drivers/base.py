@@ -121,6 +121,11 @@ class SyncDriver(Protocol):
         """The ``async_mode`` name."""
         ...
 
+    @property
+    def http_headers(self) -> Sequence[tuple[str, str]]:
+        """Headers added to every Engine.IO HTTP (polling) response of this server."""
+        ...
+
     def spawn(self, target: Callable[..., Any], *args: Any, **kwargs: Any) -> BackgroundTask:
         """Start ``target`` in the background (daemon thread or greenlet)."""
         ...

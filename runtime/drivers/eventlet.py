@@ -53,6 +53,7 @@ class EventletDriver:
     """Green threads and the raw-socket websocket."""
 
     name = "eventlet"
+    http_headers: Sequence[tuple[str, str]] = ()
 
     def spawn(self, target: Callable[..., Any], *args: Any, **kwargs: Any) -> GreenTask:
         return GreenTask(target, args, kwargs)

@@ -79,6 +79,7 @@ class GeventDriver:
     """Greenlets, gevent events, and gevent-websocket or the raw socket."""
 
     name = "gevent"
+    http_headers: Sequence[tuple[str, str]] = ()
 
     def spawn(self, target: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         return gevent.spawn(target, *args, **kwargs)

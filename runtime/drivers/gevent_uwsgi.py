@@ -11,6 +11,11 @@ over a duplicate of the connection's descriptor, not by uWSGI's ``websocket_send
 greenlet (every emit would have to be handed to it) and ``websocket_recv`` does
 not tell a text frame from a binary one, which Engine.IO needs to tell packets
 from binary attachments.
+
+Polling responses say ``Connection: close``: uWSGI (its ``--http`` router and
+``--http-socket``, with or without ``--http-keepalive``) closes the connection after
+each response without saying so, and an HTTP/1.1 client that reuses it races the
+close: its next POST or GET fails with "server disconnected" and a packet is lost.
 """
 
 from __future__ import annotations
@@ -35,6 +40,7 @@ class GeventUwsgiDriver(GeventDriver):
     """Gevent greenlets, with the websocket handshake done by uWSGI itself."""
 
     name = "gevent_uwsgi"
+    http_headers: Sequence[tuple[str, str]] = (("Connection", "close"),)
 
     def accept_websocket(
         self, environ: WSGIEnviron, headers: Sequence[tuple[str, str]], max_message_size: int

@@ -98,6 +98,7 @@ class ThreadingDriver:
     """Threads and the raw-socket websocket."""
 
     name = "threading"
+    http_headers: Sequence[tuple[str, str]] = ()
 
     def __init__(self) -> None:
         self._pool = WorkerPool()

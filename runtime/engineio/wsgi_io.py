@@ -7,7 +7,7 @@ the server's real environ), reading a bounded request body, and writing an
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from http import HTTPStatus
 from typing import Any
 
@@ -97,7 +97,11 @@ def status_line(status: int) -> str:
         return f"{status} Unknown"
 
 
-def respond(start_response: StartResponse, response: HttpResponse) -> Iterable[bytes]:
-    """Start ``response`` and return its body as the WSGI iterable."""
-    start_response(status_line(response.status), list(response.headers))
+def respond(
+    start_response: StartResponse,
+    extra_headers: Sequence[tuple[str, str]],
+    response: HttpResponse,
+) -> Iterable[bytes]:
+    """Start ``response`` (plus ``extra_headers``) and return its body as the WSGI iterable."""
+    start_response(status_line(response.status), [*response.headers, *extra_headers])
     return [response.body]
