@@ -5,6 +5,11 @@ its handshake is kept and the frames are ours (``over_gevent_websocket``); other
 the raw socket is taken over, as in the threading mode (gevent's sockets yield
 instead of blocking). Monkey-patching is not required: the edge only waits on
 gevent events, and its lock is never held across a switch.
+
+Emitting from a real OS thread (an unpatched ``threading.Thread``, gevent's
+threadpool) is safe: work that must run in the server's hub (a deferred write, a
+spawned job) is handed to it with ``run_callback_threadsafe``; queued in the
+calling thread's own hub it would never run.
 """
 
 from __future__ import annotations
@@ -24,6 +29,10 @@ __all__ = ["GeventDriver", "GeventWebSocket", "over_gevent_websocket", "send_now
 # Imported by name: gevent is optional, and this module is only loaded for this mode.
 gevent: Any = importlib.import_module("gevent")
 gevent_event: Any = importlib.import_module("gevent.event")
+# The OS thread's id even under monkey-patching (which makes get_ident a greenlet's).
+os_thread_ident: Callable[[], int] = importlib.import_module("gevent.monkey").get_original(
+    "_thread", "get_ident"
+)
 
 
 class GeventWebSocket:
@@ -81,11 +90,21 @@ class GeventDriver:
     name = "gevent"
     http_headers: Sequence[tuple[str, str]] = ()
 
+    def __init__(self) -> None:
+        # The hub of the thread that made the server: the one its WSGI server runs.
+        self._hub: Any = gevent.get_hub()
+
+    def _in_other_thread(self) -> bool:
+        return bool(self._hub.thread_ident != os_thread_ident())
+
     def spawn(self, target: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         return gevent.spawn(target, *args, **kwargs)
 
     def submit(self, target: Callable[..., Any], *args: Any) -> None:
-        gevent.spawn(target, *args)
+        if self._in_other_thread():
+            self._hub.loop.run_callback_threadsafe(gevent.spawn, target, *args)
+        else:
+            gevent.spawn(target, *args)
 
     def sleep(self, seconds: float = 0) -> None:
         gevent.sleep(seconds)
@@ -99,7 +118,10 @@ class GeventDriver:
         return threading.Lock()
 
     def defer(self, target: Callable[..., Any], *args: Any) -> None:
-        gevent.get_hub().loop.run_callback(target, *args)
+        if self._in_other_thread():
+            self._hub.loop.run_callback_threadsafe(target, *args)
+        else:
+            self._hub.loop.run_callback(target, *args)
 
     def accept_websocket(
         self, environ: WSGIEnviron, headers: Sequence[tuple[str, str]], max_message_size: int
