@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from runtime.pubsub.kafka_manager import KafkaManager, kafka_servers
-from tests.brokers.harness import ClientRunner, Node, kill
+from tests.brokers.harness import ClientRunner, Node
 from tests.brokers.kafka_broker import TansuServer
 from tests.brokers.sync_mq_nodes import (
     across_two_nodes,
@@ -31,25 +31,6 @@ def tansu(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TansuServer]:
         yield server
     finally:
         server.kill()
-
-
-@pytest.fixture
-def runner(pysio_python: Path, tmp_path: Path) -> Iterator[ClientRunner]:
-    clients = ClientRunner(pysio_python, tmp_path)
-    try:
-        yield clients
-    finally:
-        clients.close()
-
-
-@pytest.fixture
-def nodes() -> Iterator[list[Node]]:
-    started: list[Node] = []
-    try:
-        yield started
-    finally:
-        for node in started:
-            kill(node.process)
 
 
 def test_kafka_urls() -> None:

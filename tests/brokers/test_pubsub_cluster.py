@@ -13,7 +13,6 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +24,6 @@ from tests.brokers.harness import (
     ClientRunner,
     Node,
     RedisServer,
-    kill,
     new_channel,
     poll_until,
     start_node,
@@ -56,25 +54,6 @@ def linked(runner: ClientRunner, src: str, dst: str, timeout: float = 20) -> Non
 def never(runner: ClientRunner, name: str, event: str, args: list[Any], wait: float = 0.5) -> None:
     time.sleep(wait)  # a bounded grace period for an event that must not arrive
     assert args not in runner.events(name, event)
-
-
-@pytest.fixture
-def runner(pysio_python: Path, tmp_path: Path) -> Iterator[ClientRunner]:
-    clients = ClientRunner(pysio_python, tmp_path)
-    try:
-        yield clients
-    finally:
-        clients.close()
-
-
-@pytest.fixture
-def nodes(tmp_path: Path) -> Iterator[list[Node]]:
-    started: list[Node] = []
-    try:
-        yield started
-    finally:
-        for node in started:
-            kill(node.process)
 
 
 def two_runtime_nodes(nodes: list[Node], tmp_path: Path, kind: str, url: str) -> tuple[Node, Node]:

@@ -16,7 +16,7 @@ import pytest
 
 from runtime.pubsub.zmq_forwarder import parse_zmq_url
 from runtime.pubsub.zmq_manager import ZmqManager
-from tests.brokers.harness import ClientRunner, Node, kill
+from tests.brokers.harness import ClientRunner, Node
 from tests.brokers.sync_mq_nodes import (
     across_two_nodes,
     broker_restart,
@@ -33,25 +33,6 @@ def forwarder(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ForwarderSer
         yield server
     finally:
         server.kill()
-
-
-@pytest.fixture
-def runner(pysio_python: Path, tmp_path: Path) -> Iterator[ClientRunner]:
-    clients = ClientRunner(pysio_python, tmp_path)
-    try:
-        yield clients
-    finally:
-        clients.close()
-
-
-@pytest.fixture
-def nodes() -> Iterator[list[Node]]:
-    started: list[Node] = []
-    try:
-        yield started
-    finally:
-        for node in started:
-            kill(node.process)
 
 
 def test_zmq_urls() -> None:
