@@ -385,7 +385,3 @@ CATALOGUE: dict[str, Entry] = {
         "Flask + socketio.Middleware, threaded",
     ),
 }
-
-
-def keys_of(kind: Kind) -> list[str]:
-    return [key for key, entry in CATALOGUE.items() if entry.kind is kind]

@@ -16,7 +16,7 @@ from tests.seeds import (
     test_guide_static_files,
     test_guide_sync,
 )
-from tests.seeds.catalogue import CATALOGUE, Kind, keys_of
+from tests.seeds.catalogue import CATALOGUE, Kind
 from tests.seeds.extract import Block, all_blocks, iter_blocks
 
 BLOCKS = {block.key: block for block in all_blocks()}
@@ -74,13 +74,6 @@ def test_classification_summary() -> None:
     kinds = Counter(entry.kind for entry in CATALOGUE.values())
     assert (kinds[Kind.RUN], kinds[Kind.LATER], kinds[Kind.PROSE]) == (89, 0, 7)
     assert len(CATALOGUE) == len(BLOCKS) == 96
-
-
-@pytest.mark.parametrize("key", keys_of(Kind.LATER))
-def test_later_block(key: str) -> None:
-    """One skip per block that waits for another issue, so none is forgotten."""
-    entry = CATALOGUE[key]
-    pytest.skip(f"waits for issue {entry.issue}")
 
 
 # --- the extractor ------------------------------------------------------------
