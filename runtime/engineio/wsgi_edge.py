@@ -248,6 +248,9 @@ class EngineServer:
 
     # -- HTTP --------------------------------------------------------------------
 
+    def _respond(self, start_response: StartResponse, response: HttpResponse) -> Iterable[bytes]:
+        return respond(start_response, self.driver.http_headers, response)
+
     def _handle_http(self, environ: WSGIEnviron, start_response: StartResponse) -> Iterable[bytes]:
         body, too_large = b"", False
         if environ.get("REQUEST_METHOD", "GET").upper() == "POST":
@@ -262,14 +265,10 @@ class EngineServer:
         self._poke_timer()
         self._run(pairs, kicks)
         if isinstance(outcome, Respond):
-            return respond(start_response, self.driver.http_headers, outcome.response)
+            return self._respond(start_response, outcome.response)
         if isinstance(outcome, AcceptWebSocket):  # never for plain HTTP
-            return respond(start_response, self.driver.http_headers, HttpResponse(400))
-        return respond(
-            start_response,
-            self.driver.http_headers,
-            self._long_poll(outcome.session, request, link),
-        )
+            return self._respond(start_response, HttpResponse(400))
+        return self._respond(start_response, self._long_poll(outcome.session, request, link))
 
     def _long_poll(
         self, session: Session, request: HttpRequest, link: _Link | None
@@ -305,7 +304,7 @@ class EngineServer:
             outcome = self._core.handle_websocket(request, self._clock())
         self._poke_timer()
         if isinstance(outcome, Respond):
-            return respond(start_response, self.driver.http_headers, outcome.response)
+            return self._respond(start_response, outcome.response)
         session, ws_id = outcome.session, outcome.ws_id
         try:
             transport = self.driver.accept_websocket(
@@ -319,9 +318,7 @@ class EngineServer:
             self._run(pairs, kicks)
             body = b'{"code":3,"message":"Bad request"}'
             headers = (("Content-Type", "application/json"), ("Content-Length", str(len(body))))
-            return respond(
-                start_response, self.driver.http_headers, HttpResponse(400, headers, body)
-            )
+            return self._respond(start_response, HttpResponse(400, headers, body))
         ws = _Socket(transport, session, ws_id)
         with self._lock:
             self._sockets[ws_id] = ws

@@ -10,7 +10,6 @@ only); the client is the runtime's own ``Client``.
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 import threading
 from collections.abc import Iterator
@@ -24,7 +23,7 @@ import runtime
 INTEROP = Path(__file__).resolve().parents[2] / "interop"
 sys.path.insert(0, str(INTEROP))
 
-from interop_harness import REPO, _kill, ensure_deploy_venv, poll_until  # noqa: E402
+from interop_harness import REPO, _kill, ensure_deploy_venv, poll_until, spawn  # noqa: E402
 
 pytestmark = pytest.mark.timeout(300)  # the first run may build .venvs/deploy
 
@@ -41,14 +40,7 @@ def server_url(
     workdir = tmp_path_factory.mktemp(f"gevent-os-thread-{request.param}")
     port_file, log_path = workdir / "port", workdir / "server.log"
     env = dict(os.environ, PYTHONPATH=str(REPO), PATCH="1" if request.param == "patched" else "0")
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            [str(python), str(APP), str(port_file)],
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+    process = spawn([str(python), str(APP), str(port_file)], cwd=REPO, env=env, log_path=log_path)
     try:
 
         def port() -> str | None:
