@@ -73,7 +73,7 @@ def check_connect_ok(run: ClientRun, server: Server, tag: str, transport: str, k
     ]
     [record] = state["disconnects"]
     assert (record["namespace"], record["sid"]) == ("/", sid)
-    assert record["reason"] in client_disconnect_reasons(kind, transport)
+    assert record["reason"] in client_disconnect_reasons(kind, transport), (record, run.describe())
 
 
 def check_connect_rejected(run: ClientRun, server: Server, tag: str, kind: str) -> None:

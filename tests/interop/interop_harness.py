@@ -362,6 +362,11 @@ def _server_command(
             "1",
             "--threads",
             "64",
+            # Gunicorn drops a connection idle for --keep-alive (2 s by default) without
+            # notice; the "normal" profile's PONG POST comes every 2 s on the same
+            # connection, so it raced that close and a lost POST lost the DISCONNECT.
+            "--keep-alive",
+            "10",
             "--bind",
             f"fd://{listener.fileno()}",
             "--no-control-socket",
